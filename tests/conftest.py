@@ -1,0 +1,7 @@
+"""Fixtures shared by the whole suite. Each area keeps its own fixtures in a plugin module
+under tests/fixtures/ and lists it here."""
+
+pytest_plugins = [
+    "tests.fixtures.sandbox",
+    "tests.fixtures.people",
+]

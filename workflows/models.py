@@ -1,0 +1,137 @@
+"""The history log: one append-only row per change that matters.
+
+Rows are never edited or deleted. Each row carries the SHA-256 of its predecessor's hash
+and of its own content, so that a changed byte anywhere breaks the chain at that row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+GENESIS_HASH = "0" * 64
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("web")
+    PHONE = "phone", _("phone")
+    CHAT = "chat", _("live chat")
+    EMAIL = "email", _("e-mail")
+    POST = "post", _("post")
+    FAX = "fax", _("fax")
+    IN_PERSON = "in_person", _("in person")
+    SYSTEM = "system", _("system")
+
+
+class EventType(models.TextChoices):
+    """What happened. New kinds of event are added here, never reused for another meaning."""
+
+    USER_LOGGED_IN = "user.logged_in", _("logged in")
+    USER_LOGGED_OUT = "user.logged_out", _("logged out")
+    USER_LOGIN_FAILED = "user.login_failed", _("failed login")
+    USER_LANGUAGE_CHANGED = "user.language_changed", _("language changed")
+    REGISTRANT_CREATED = "registrant.created", _("registrant profile created")
+    REGISTRANT_UPDATED = "registrant.updated", _("registrant profile changed")
+    DOMAIN_CREATED = "domain.created", _("domain recorded")
+    DOMAIN_SYNCED = "domain.synced", _("domain data read from the registry")
+    DOMAIN_UPDATED = "domain.updated", _("domain changed")
+    REGISTRY_COMMAND = "registry.command", _("registry command")
+    REGISTRY_POLL = "registry.poll", _("registry message received")
+
+
+class HistoryEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # noqa: ARG002
+        raise PermissionError("History events are never changed.")
+
+    def delete(self):
+        raise PermissionError("History events are never deleted.")
+
+    def for_object(self, obj: models.Model) -> HistoryEventQuerySet:
+        return self.filter(subject_type=ContentType.objects.get_for_model(obj), subject_id=str(obj.pk))
+
+
+class HistoryEvent(models.Model):
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    # A snapshot of who acted, kept even if the account is later renamed.
+    actor_label = models.CharField(_("actor"), max_length=200)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    event_type = models.CharField(_("event"), max_length=64, choices=EventType.choices, db_index=True)
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subject_id = models.CharField(max_length=64, blank=True)
+    domain_name = models.CharField(_("domain"), max_length=253, blank=True, db_index=True)
+    summary = models.TextField(_("what happened"))
+    reason = models.TextField(_("why"), blank=True)
+    changes = models.JSONField(_("before and after"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    data = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    objects = HistoryEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("history event")
+        verbose_name_plural = _("history events")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_event_type_display()}"
+
+    def canonical_content(self) -> bytes:
+        """The bytes the hash covers: every field but the id and the hashes, in a fixed order.
+
+        The id is left out so the hash is known before the row is written; the order of
+        events is covered by each one naming its predecessor's hash."""
+        content = {
+            "occurred_at": self.occurred_at.astimezone(timezone.UTC).isoformat(),
+            "actor_id": self.actor_id,
+            "actor_label": self.actor_label,
+            "channel": self.channel,
+            "event_type": self.event_type,
+            "subject_type_id": self.subject_type_id,
+            "subject_id": self.subject_id,
+            "domain_name": self.domain_name,
+            "summary": self.summary,
+            "reason": self.reason,
+            "changes": self.changes,
+            "data": self.data,
+        }
+        return json.dumps(content, sort_keys=True, ensure_ascii=False, cls=DjangoJSONEncoder).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.prev_hash.encode() + self.canonical_content()).hexdigest()
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionError("History events are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("History events are never deleted.")
+
+
+class HistoryChainHead(models.Model):
+    """The last link of the chain; its row lock serialises writers so the chain stays linear."""
+
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    last_event_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("history chain head")
