@@ -4,4 +4,5 @@ under tests/fixtures/ and lists it here."""
 pytest_plugins = [
     "tests.fixtures.sandbox",
     "tests.fixtures.people",
+    "tests.fixtures.worker",
 ]

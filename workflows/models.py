@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -100,7 +101,7 @@ class HistoryEvent(models.Model):
         The id is left out so the hash is known before the row is written; the order of
         events is covered by each one naming its predecessor's hash."""
         content = {
-            "occurred_at": self.occurred_at.astimezone(timezone.UTC).isoformat(),
+            "occurred_at": self.occurred_at.astimezone(UTC).isoformat(),
             "actor_id": self.actor_id,
             "actor_label": self.actor_label,
             "channel": self.channel,

@@ -1,0 +1,79 @@
+"""Start the whole product on the embedded default: the registry sandbox, the database with
+demo data, and the web server, and print how to log in."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.demo import DEMO_PASSWORD, seed_demo
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+class Command(BaseCommand):
+    help = "Run the demo: registry sandbox on loopback, SQLite with demo data, the web server."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+
+    def handle(self, *args, addrport: str, **options) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        sandbox = self._start_sandbox()
+        try:
+            logins = seed_demo()
+            self._print_welcome(addrport, logins)
+            # No autoreloader: it would start a second copy of this command and its sandbox.
+            call_command("runserver", addrport, use_reloader=False)
+        finally:
+            if sandbox is not None:
+                sandbox.terminate()
+                sandbox.wait(timeout=10)
+
+    def _start_sandbox(self) -> subprocess.Popen | None:
+        host, port = settings.REGISTRY["HOST"], settings.REGISTRY["PORT"]
+        if _port_open(host, port):
+            self.stdout.write(f"A registry is already listening on {host}:{port}; using it.")
+            return None
+        log_path = Path(settings.REGISTRY_SANDBOX_DIR) / "sandbox.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        process = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
+            [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "registry_sandbox", "run", "--seed",
+             "--host", host, "--port", str(port)],
+            stdout=log_path.open("a"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while not _port_open(host, port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise CommandError(f"The registry sandbox did not start; see {log_path}.")
+            time.sleep(0.2)
+        self.stdout.write(f"Registry sandbox (EPP over TLS) listening on {host}:{port}; log: {log_path}")
+        return process
+
+    def _print_welcome(self, addrport: str, logins) -> None:
+        url = f"http://{addrport}/"
+        out = self.stdout
+        out.write("")
+        out.write(self.style.SUCCESS(f"RegFlow demo: open {url}"))
+        out.write(f"Demo logins (password for every one: {DEMO_PASSWORD}):")
+        for login in logins:
+            role = login.role + (f" / {login.team}" if login.team else "")
+            out.write(f"  {login.username:<20} {role}")
+        out.write(f"  {'admin':<20} Django admin at {url}admin/")
+        out.write("")
+        out.write("Domains at the sandbox registry, with their authinfo codes for transfer demos:")
+        call_command("registry_sandbox", "codes", stdout=self.stdout)
+        out.write("")
