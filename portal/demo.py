@@ -33,13 +33,19 @@ class DemoLogin:
 LOGINS = [
     DemoLogin("jan.kowalski", Role.CUSTOMER, "", "Jan", "Kowalski", "jan.kowalski@example.pl"),
     DemoLogin("anna.nowak", Role.CUSTOMER, "", "Anna", "Nowak", "anna.nowak@example.pl", "en"),
-    DemoLogin("marek.wisniewski", Role.CUSTOMER, "", "Marek", "Wiśniewski", "biuro@piekarnia-zdrowie.example.pl"),
+    DemoLogin(
+        "marek.wisniewski", Role.CUSTOMER, "", "Marek", "Wiśniewski", "biuro@piekarnia-zdrowie.example.pl"
+    ),
     DemoLogin("bok.domeny", Role.STAFF, Team.DOMAINS, "Ewa", "Domańska", "domeny@regflow.example.pl"),
     DemoLogin("bok.serwery", Role.STAFF, Team.SERVERS, "Tomasz", "Serwecki", "serwery@regflow.example.pl"),
     DemoLogin("bok.www", Role.STAFF, Team.WEBSITES, "Olga", "Webowska", "www@regflow.example.pl"),
     DemoLogin("bok.faktury", Role.STAFF, Team.BILLING, "Piotr", "Rachunek", "faktury@regflow.example.pl"),
-    DemoLogin("bok.technika", Role.STAFF, Team.TECHNICAL, "Karol", "Techniczny", "technika@regflow.example.pl"),
-    DemoLogin("kierownik.bok", Role.SUPERVISOR, Team.DOMAINS, "Barbara", "Kierownik", "kierownik@regflow.example.pl"),
+    DemoLogin(
+        "bok.technika", Role.STAFF, Team.TECHNICAL, "Karol", "Techniczny", "technika@regflow.example.pl"
+    ),
+    DemoLogin(
+        "kierownik.bok", Role.SUPERVISOR, Team.DOMAINS, "Barbara", "Kierownik", "kierownik@regflow.example.pl"
+    ),
     DemoLogin("audytor", Role.AUDITOR, "", "Adam", "Audytor", "audyt@regflow.example.pl"),
 ]
 
@@ -143,8 +149,9 @@ def seed_demo() -> list[DemoLogin]:
             user.save()
         users[login.username] = user
     if not User.objects.filter(username=ADMIN_USERNAME).exists():
-        User.objects.create_superuser(ADMIN_USERNAME, "admin@regflow.example.pl", DEMO_PASSWORD, role=Role.STAFF,
-                                      team=Team.TECHNICAL)
+        User.objects.create_superuser(
+            ADMIN_USERNAME, "admin@regflow.example.pl", DEMO_PASSWORD, role=Role.STAFF, team=Team.TECHNICAL
+        )
 
     profiles = {}
     for handle, (username, fields) in PROFILES.items():

@@ -112,22 +112,34 @@ class Domain(models.Model):
 
 class RegistryCommand(models.Model):
     """One EPP command: its client transaction ID is unique and stored before it is sent,
-    so that a retry can look up what happened instead of doing the thing twice."""
+    so that a retry can look up what happened instead of doing the thing twice.
+
+    A business operation that may be retried (a transfer request, say) gives an
+    idempotency key; the retry finds this row by it and never sends a second, different
+    command. A resend after a lost answer reuses the row and its clTRID."""
 
     class Outcome(models.TextChoices):
         PENDING = "pending", _("sent, no answer yet")
         SUCCESS = "success", _("succeeded")
         ERROR = "error", _("refused by the registry")
         FAILED = "failed", _("not delivered (connection)")
+        UNKNOWN = "unknown", _("sent, answer lost")
 
     cl_trid = models.CharField(_("client transaction ID"), max_length=64, unique=True)
     sv_trid = models.CharField(_("server transaction ID"), max_length=64, blank=True)
+    idempotency_key = models.CharField(
+        _("idempotency key"),
+        max_length=128,
+        blank=True,
+        help_text=_("Set by a business operation that may be retried; unique when set."),
+    )
     registrar_client_id = models.CharField(_("as registrar"), max_length=16)
     command = models.CharField(_("command"), max_length=48)
     object_name = models.CharField(_("object"), max_length=253, blank=True, db_index=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
     result_code = models.PositiveIntegerField(_("result code"), null=True, blank=True)
     message = models.TextField(_("message"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("times sent"), default=0)
     sent_at = models.DateTimeField(_("sent"), default=timezone.now)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     actor = models.ForeignKey(
@@ -138,6 +150,13 @@ class RegistryCommand(models.Model):
         verbose_name = _("registry command")
         verbose_name_plural = _("registry commands")
         ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="registry_command_idempotency_key_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.command} {self.object_name} [{self.cl_trid}]"

@@ -95,6 +95,14 @@ class HistoryEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_event_type_display()}"
 
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionError("History events are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("History events are never deleted.")
+
     def canonical_content(self) -> bytes:
         """The bytes the hash covers: every field but the id and the hashes, in a fixed order.
 
@@ -119,14 +127,6 @@ class HistoryEvent(models.Model):
     def compute_hash(self) -> str:
         return hashlib.sha256(self.prev_hash.encode() + self.canonical_content()).hexdigest()
 
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise PermissionError("History events are never changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("History events are never deleted.")
-
 
 class HistoryChainHead(models.Model):
     """The last link of the chain; its row lock serialises writers so the chain stays linear."""
@@ -136,3 +136,6 @@ class HistoryChainHead(models.Model):
 
     class Meta:
         verbose_name = _("history chain head")
+
+    def __str__(self) -> str:
+        return f"chain head at event {self.last_event_id}"

@@ -179,6 +179,9 @@ REGISTRY = {
     "TIMEOUT": float(os.environ.get("REGISTRY_TIMEOUT", "15")),
     # Path of the support frame log; empty turns it off. authInfo and passwords are redacted.
     "FRAME_LOG": os.environ.get("REGISTRY_FRAME_LOG", ""),
+    # Check every frame the registry sends against the shipped XSDs (the tests turn it on; a
+    # registry that answers with extensions of its own needs their schemas first).
+    "VALIDATE_RESPONSES": env_bool("REGISTRY_VALIDATE_RESPONSES", False),
 }
 REGISTRY_SANDBOX_DIR = Path(os.environ.get("REGISTRY_SANDBOX_DIR", DATA_DIR / "sandbox"))
 

@@ -3,7 +3,7 @@ environment so that CI runs the same suite on SQLite and on PostgreSQL with Redi
 
 from .base import *  # noqa: F403
 
-SECRET_KEY = "test-only-key"
+SECRET_KEY = "test-only-key"  # noqa: S105
 DEBUG = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -12,3 +12,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_FAILURE_LIMIT = 5
+# Static files come from the app directories in tests; no collected STATIC_ROOT exists.
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405

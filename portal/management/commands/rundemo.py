@@ -49,8 +49,17 @@ class Command(BaseCommand):
         log_path = Path(settings.REGISTRY_SANDBOX_DIR) / "sandbox.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         process = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
-            [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "registry_sandbox", "run", "--seed",
-             "--host", host, "--port", str(port)],
+            [
+                sys.executable,
+                str(Path(settings.BASE_DIR) / "manage.py"),
+                "registry_sandbox",
+                "run",
+                "--seed",
+                "--host",
+                host,
+                "--port",
+                str(port),
+            ],
             stdout=log_path.open("a"),
             stderr=subprocess.STDOUT,
         )

@@ -8,7 +8,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         logins = seed_demo()
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password for all: %s):" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):"))
         for login in logins:
             role = f"{login.role}" + (f" / {login.team}" if login.team else "")
             self.stdout.write(f"  {login.username:<20} {role}")

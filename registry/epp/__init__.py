@@ -1,0 +1,57 @@
+"""An EPP client (RFC 5730-5734) that knows nothing of Django.
+
+    transport = TcpTlsTransport("epp.example", 700, ca_file="ca.pem")
+    with EppClient(transport, client_id="regflow", password="...") as client:
+        info = client.domain_info("example.pl").data
+
+Commands are values (``commands``), frames are built with lxml (``frames``), checked against
+the shipped XSDs (``schema``) and answers are parsed into dataclasses (``responses``,
+``data``); refusals raise the ``EppError`` subclass for their result code (``results``).
+"""
+
+from .client import EppClient
+from .commands import Command
+from .framelog import FrameLog
+from .results import (
+    AuthenticationError,
+    AuthorizationError,
+    ClientConfigurationError,
+    CommandOutcomeUnknown,
+    EppError,
+    InvalidAuthInfo,
+    NotEligibleForTransfer,
+    ObjectDoesNotExist,
+    ObjectNotPendingTransfer,
+    ObjectPendingTransfer,
+    ProtocolError,
+    RegistryError,
+    RegistryUnavailable,
+    Response,
+    StatusProhibitsOperation,
+    XmlRefused,
+)
+from .transport import TcpTlsTransport, Transport
+
+__all__ = [
+    "AuthenticationError",
+    "AuthorizationError",
+    "ClientConfigurationError",
+    "Command",
+    "CommandOutcomeUnknown",
+    "EppClient",
+    "EppError",
+    "FrameLog",
+    "InvalidAuthInfo",
+    "NotEligibleForTransfer",
+    "ObjectDoesNotExist",
+    "ObjectNotPendingTransfer",
+    "ObjectPendingTransfer",
+    "ProtocolError",
+    "RegistryError",
+    "RegistryUnavailable",
+    "Response",
+    "StatusProhibitsOperation",
+    "TcpTlsTransport",
+    "Transport",
+    "XmlRefused",
+]

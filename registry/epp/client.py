@@ -1,0 +1,302 @@
+"""EppClient: one EPP session with a registry.
+
+It connects, reads the greeting and logs in on first use, gives every command a unique
+clTRID and turns 2xxx results into exceptions. A connection the server has closed is
+replaced (with a fresh login) before the next command. A command whose answer was lost is
+sent again only if it is a query or the caller says so; otherwise the caller gets
+``CommandOutcomeUnknown`` and must find out what happened (``reconcile.was_executed``).
+
+One client is one session: use it from one thread at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from types import TracebackType
+
+from . import commands as cmd
+from . import frames
+from .commands import Command
+from .data import ContactData
+from .framelog import FrameLog
+from .namespaces import CONTACT, DOMAIN, LOGIN_SEC
+from .responses import parse_greeting, parse_response
+from .results import (
+    CommandOutcomeUnknown,
+    FrameInvalid,
+    Greeting,
+    ProtocolError,
+    RegistryUnavailable,
+    Response,
+    error_for,
+)
+from .schema import validate_frame
+from .transport import Transport
+
+logger = logging.getLogger(__name__)
+
+MAX_CL_TRID = 64
+
+
+class EppClient:
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        client_id: str,
+        password: str,
+        lang: str = "en",
+        object_uris: Iterable[str] = (DOMAIN, CONTACT),
+        frame_log: FrameLog | None = None,
+        validate_responses: bool = False,
+        user_agent: str = "regflow",
+    ) -> None:
+        self.transport = transport
+        self.client_id = client_id
+        self._password = password
+        self.lang = lang
+        self.object_uris = tuple(object_uris)
+        self.frame_log = frame_log
+        self.validate_responses = validate_responses
+        self.user_agent = user_agent
+        self.greeting: Greeting | None = None
+        self.logged_in = False
+        # how many times a lost connection was replaced; support staff read it in logs
+        self.reconnects = 0
+        self._lock = threading.RLock()
+
+    def __repr__(self) -> str:
+        return f"<EppClient {self.client_id}@{getattr(self.transport, 'where', self.transport)}>"
+
+    def __enter__(self) -> EppClient:
+        self.connect()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ session
+
+    def new_cl_trid(self) -> str:
+        return f"{self.client_id}-{uuid.uuid4().hex}"[:MAX_CL_TRID]
+
+    def connect(self) -> Greeting:
+        """Open the connection, read the greeting and log in."""
+        with self._lock:
+            self._disconnect()
+            self.transport.connect()
+            try:
+                self.greeting = parse_greeting(self._receive())
+                if "1.0" not in self.greeting.versions:
+                    raise ProtocolError("the registry does not offer EPP 1.0")
+                self._login()
+            except BaseException:
+                self._disconnect()
+                raise
+            return self.greeting
+
+    def _login(self, new_password: str | None = None) -> Response:
+        greeting = self.greeting
+        cl_trid = self.new_cl_trid()
+        frame = frames.login(
+            self.client_id,
+            self._password,
+            new_password=new_password,
+            lang=self.lang,
+            object_uris=[u for u in self.object_uris if u in greeting.object_uris] or self.object_uris,
+            login_security=greeting.supports(LOGIN_SEC),
+            user_agent=self.user_agent,
+            cl_trid=cl_trid,
+        )
+        response = self._exchange(frame, cl_trid)
+        if not response.is_success:
+            raise error_for(response)
+        self.logged_in = True
+        if new_password is not None:
+            self._password = new_password
+        logger.info("EPP session open as %s at %s", self.client_id, getattr(self.transport, "where", "?"))
+        return response
+
+    def change_password(self, new_password: str) -> Response:
+        """Log in again with ``<newPW>``: the registry's way to change our password."""
+        with self._lock:
+            self._disconnect()
+            self.transport.connect()
+            try:
+                self.greeting = parse_greeting(self._receive())
+                return self._login(new_password=new_password)
+            except BaseException:
+                self._disconnect()
+                raise
+
+    def hello(self) -> Greeting:
+        with self._lock:
+            self._ensure_session()
+            self._send(frames.hello())
+            self.greeting = parse_greeting(self._receive())
+            return self.greeting
+
+    def logout(self) -> None:
+        with self._lock:
+            if not self.logged_in or not self.transport.connected:
+                self._disconnect()
+                return
+            try:
+                cl_trid = self.new_cl_trid()
+                # a logout whose answer never comes still ends the session
+                with contextlib.suppress(RegistryUnavailable):
+                    self._exchange(frames.logout(cl_trid=cl_trid), cl_trid)
+            finally:
+                self._disconnect()
+
+    def close(self) -> None:
+        """Log out if a session is open, then close the connection."""
+        self.logout()
+
+    def _disconnect(self) -> None:
+        self.logged_in = False
+        self.transport.close()
+
+    def _ensure_session(self) -> None:
+        if self.logged_in and self.transport.connected and not self.transport.peer_closed():
+            return
+        if self.logged_in:
+            self.reconnects += 1
+            logger.info("EPP connection to %s was closed; connecting again", self.client_id)
+        self.connect()
+
+    # ------------------------------------------------------------------ commands
+
+    def execute(
+        self, command: Command, *, cl_trid: str | None = None, resend: bool | None = None
+    ) -> Response:
+        """Send a command and return its response, raising ``EppError`` on a 2xxx result.
+
+        ``resend``: whether the command may be sent a second time if its answer is lost;
+        by default only queries are.
+        """
+        cl_trid = cl_trid or self.new_cl_trid()
+        if not 3 <= len(cl_trid) <= MAX_CL_TRID:
+            raise ValueError("a clTRID has 3 to 64 characters")
+        frame = command.frame(cl_trid)
+        validate_frame(frame)
+        may_resend = command.resend_safe if resend is None else resend
+        with self._lock:
+            response = self._send_command(frame, cl_trid, may_resend, command)
+            if response.code >= 2500:
+                self._disconnect()  # the registry closes the session after such an answer
+        if not response.is_success:
+            raise error_for(response)
+        return response
+
+    def _send_command(self, frame: bytes, cl_trid: str, may_resend: bool, command: Command) -> Response:
+        for attempt in (1, 2):
+            try:
+                self._ensure_session()
+            except ProtocolError as exc:
+                # Whatever went wrong, the command itself was never sent.
+                raise RegistryUnavailable(f"no EPP session could be opened: {exc}") from exc
+            try:
+                self._send(frame)
+            except RegistryUnavailable:
+                # A frame whose sending failed never arrived whole, so the registry cannot
+                # have executed it: trying once more on a new connection is always safe.
+                self._disconnect()
+                if attempt == 2:
+                    raise
+                self.reconnects += 1
+                continue
+            try:
+                return self._receive_for(cl_trid)
+            except RegistryUnavailable as exc:
+                self._disconnect()
+                if may_resend and attempt == 1:
+                    self.reconnects += 1
+                    logger.info("answer to %s %s lost; sending it again", command.name, cl_trid)
+                    continue
+                raise CommandOutcomeUnknown(
+                    f"{command.name} {command.object_name} was sent but its answer was lost ({exc})",
+                    cl_trid=cl_trid,
+                ) from None
+        raise AssertionError("unreachable")
+
+    def _exchange(self, frame: bytes, cl_trid: str) -> Response:
+        validate_frame(frame)
+        self._send(frame)
+        return self._receive_for(cl_trid)
+
+    def _receive_for(self, cl_trid: str) -> Response:
+        response = parse_response(self._receive())
+        if response.trid.client not in (cl_trid, None):
+            self._disconnect()
+            raise ProtocolError("the registry answered a different command than the one sent")
+        return response
+
+    def _send(self, frame: bytes) -> None:
+        if self.frame_log is not None:
+            self.frame_log.record("C>S", frame, peer=self._peer())
+        self.transport.send_frame(frame)
+
+    def _receive(self) -> bytes:
+        frame = self.transport.recv_frame()
+        if self.frame_log is not None:
+            self.frame_log.record("S>C", frame, peer=self._peer())
+        if self.validate_responses:
+            try:
+                validate_frame(frame)
+            except FrameInvalid as exc:
+                # Not FrameInvalid: that one says a frame of ours was never sent.
+                raise ProtocolError(
+                    f"the registry's answer does not match the EPP schemas: {exc.errors[:3]}"
+                ) from None
+        return frame
+
+    def _peer(self) -> str:
+        return f"{self.client_id}@{getattr(self.transport, 'where', '?')}"
+
+    # ------------------------------------------------------------------ conveniences
+
+    def domain_check(self, *names: str) -> Response:
+        return self.execute(cmd.domain_check(*names))
+
+    def domain_info(self, name: str, authinfo: str | None = None) -> Response:
+        return self.execute(cmd.domain_info(name, authinfo))
+
+    def domain_update(self, name: str, **changes) -> Response:
+        return self.execute(cmd.domain_update(name, **changes))
+
+    def transfer_request(self, name: str, authinfo: str, *, period_years: int | None = None) -> Response:
+        return self.execute(cmd.transfer_request(name, authinfo, period_years=period_years))
+
+    def transfer_query(self, name: str, authinfo: str | None = None) -> Response:
+        return self.execute(cmd.transfer_query(name, authinfo))
+
+    def transfer_approve(self, name: str) -> Response:
+        return self.execute(cmd.transfer_approve(name))
+
+    def transfer_reject(self, name: str) -> Response:
+        return self.execute(cmd.transfer_reject(name))
+
+    def transfer_cancel(self, name: str) -> Response:
+        return self.execute(cmd.transfer_cancel(name))
+
+    def contact_create(self, contact: ContactData, authinfo: str) -> Response:
+        return self.execute(cmd.contact_create(contact, authinfo))
+
+    def contact_info(self, handle: str, authinfo: str | None = None) -> Response:
+        return self.execute(cmd.contact_info(handle, authinfo))
+
+    def poll_request(self) -> Response:
+        return self.execute(cmd.poll_request())
+
+    def poll_ack(self, msg_id: str) -> Response:
+        return self.execute(cmd.poll_ack(msg_id))
+
+
+ClientFactory = Callable[[], EppClient]

@@ -1,0 +1,354 @@
+"""The registry, as the rest of the product calls it.
+
+Every command goes through ``RegistryGateway.execute``, which
+
+1. writes a ``RegistryCommand`` row with the command's clTRID and commits it before
+   anything is sent, so that no answer can ever arrive for a command we have no record of;
+2. sends the command and records the outcome, result code, message and svTRID;
+3. for a transform (update, transfer operations, contact create) writes a history event
+   in the same transaction as the outcome;
+4. with an ``idempotency_key``, finds an earlier attempt of the same business operation and
+   never performs it twice: an earlier success or refusal is returned again, and an answer
+   that was lost is first looked for at the registry (e.g. a transfer query) before the
+   command is sent again, under the same clTRID.
+
+It must not be called inside a database transaction (``atomic(durable=True)`` says so if
+it is), since the record must be committed before the frame leaves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from workflows.history import record_event
+from workflows.models import Channel, EventType
+
+from .epp import commands as cmd
+from .epp.client import EppClient
+from .epp.commands import Command
+from .epp.data import ContactData, ResData
+from .epp.framelog import FrameLog
+from .epp.reconcile import was_executed
+from .epp.results import (
+    CommandOutcomeUnknown,
+    EppError,
+    FrameInvalid,
+    ProtocolError,
+    RegistryError,
+    RegistryUnavailable,
+    Response,
+    error_for_code,
+)
+from .epp.transport import TcpTlsTransport
+from .messages import history_text
+from .models import Domain, RegistryCommand
+
+logger = logging.getLogger(__name__)
+
+Outcome = RegistryCommand.Outcome
+
+
+def client_from_settings(config: Mapping[str, Any] | None = None) -> EppClient:
+    """An (unconnected) EPP client for ``settings.REGISTRY`` or the mapping given."""
+    config = dict(config if config is not None else settings.REGISTRY)
+    kind = config.get("TRANSPORT", "tcp")
+    if kind != "tcp":
+        raise ImproperlyConfigured(f"REGISTRY['TRANSPORT'] = {kind!r}: only 'tcp' (RFC 5734) is available")
+    transport = TcpTlsTransport(
+        config["HOST"],
+        int(config["PORT"]),
+        ca_file=config.get("CA_FILE") or None,
+        client_cert=config.get("CLIENT_CERT") or None,
+        client_key=config.get("CLIENT_KEY") or None,
+        timeout=float(config.get("TIMEOUT", 15)),
+    )
+    frame_log = FrameLog(config["FRAME_LOG"]) if config.get("FRAME_LOG") else None
+    return EppClient(
+        transport,
+        client_id=config["CLIENT_ID"],
+        password=config["PASSWORD"],
+        frame_log=frame_log,
+        validate_responses=bool(config.get("VALIDATE_RESPONSES", False)),
+    )
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    record: RegistryCommand
+    # None when the outcome was established without a new answer from the registry: an
+    # earlier attempt's success, or a lost answer found by looking at the registry.
+    response: Response | None
+
+    @property
+    def replayed(self) -> bool:
+        return self.response is None
+
+    @property
+    def data(self) -> ResData | None:
+        return self.response.data if self.response is not None else None
+
+
+class RegistryGateway:
+    def __init__(self, client: EppClient) -> None:
+        self.client = client
+
+    @classmethod
+    def from_settings(cls, config: Mapping[str, Any] | None = None) -> RegistryGateway:
+        return cls(client_from_settings(config))
+
+    def __enter__(self) -> RegistryGateway:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.client.close()
+
+    # ------------------------------------------------------------------ the one way in
+
+    def execute(
+        self,
+        command: Command,
+        *,
+        actor=None,
+        channel: Channel | str | None = None,
+        idempotency_key: str = "",
+    ) -> CommandResult:
+        channel = channel or (Channel.SYSTEM if actor is None else Channel.WEB)
+        record, is_new = self._claim(command, actor, idempotency_key)
+        if not is_new:
+            settled = self._settle_earlier(record, command, actor, channel)
+            if settled is not None:
+                return settled
+        return self._send(record, command, actor, channel)
+
+    def _claim(self, command: Command, actor, idempotency_key: str) -> tuple[RegistryCommand, bool]:
+        """The row for this command, committed: a new one, or the earlier attempt's."""
+        if idempotency_key:
+            earlier = RegistryCommand.objects.filter(idempotency_key=idempotency_key).first()
+            if earlier is not None:
+                return self._check_same(earlier, command), False
+        try:
+            with transaction.atomic(durable=True):
+                record = RegistryCommand.objects.create(
+                    cl_trid=self.client.new_cl_trid(),
+                    idempotency_key=idempotency_key,
+                    registrar_client_id=self.client.client_id,
+                    command=command.name,
+                    object_name=command.object_name,
+                    actor=actor,
+                )
+        except IntegrityError:
+            if not idempotency_key:
+                raise
+            # Another worker claimed the key between our look and our write.
+            earlier = RegistryCommand.objects.get(idempotency_key=idempotency_key)
+            return self._check_same(earlier, command), False
+        return record, True
+
+    @staticmethod
+    def _check_same(record: RegistryCommand, command: Command) -> RegistryCommand:
+        if (record.command, record.object_name) != (command.name, command.object_name):
+            raise ValueError(
+                f"idempotency key already used for {record.command} {record.object_name}, "
+                f"not {command.name} {command.object_name}"
+            )
+        return record
+
+    def _settle_earlier(
+        self, record: RegistryCommand, command: Command, actor, channel
+    ) -> CommandResult | None:
+        """The outcome of an earlier attempt, or None if the command must be sent (again)."""
+        if record.outcome == Outcome.SUCCESS:
+            return CommandResult(record, None)
+        if record.outcome == Outcome.ERROR:
+            raise error_for_code(record.result_code or 2400, record.message)
+        if record.outcome in (Outcome.UNKNOWN, Outcome.PENDING):
+            executed = was_executed(
+                self.client,
+                command,
+                sent_at=record.sent_at,
+                execute=lambda probe: self.execute(probe, actor=actor, channel=channel).response,
+            )
+            if executed:
+                self._record(
+                    record,
+                    command,
+                    actor,
+                    channel,
+                    outcome=Outcome.SUCCESS,
+                    message="the registry shows this command took effect; its answer had been lost",
+                )
+                return CommandResult(record, None)
+            if executed is None and not command.idempotent:
+                raise CommandOutcomeUnknown(
+                    f"{command.name} {command.object_name}: the earlier attempt's outcome is unknown "
+                    "and cannot be checked; look at the registry before trying again",
+                    cl_trid=record.cl_trid,
+                )
+        return None  # FAILED, or shown not to have happened: send it (again)
+
+    def _send(self, record: RegistryCommand, command: Command, actor, channel) -> CommandResult:
+        with transaction.atomic(durable=True):
+            RegistryCommand.objects.filter(pk=record.pk).update(
+                attempts=record.attempts + 1, sent_at=timezone.now(), outcome=Outcome.PENDING
+            )
+        record.refresh_from_db()
+        try:
+            response = self.client.execute(command, cl_trid=record.cl_trid)
+        except EppError as exc:
+            if exc.cl_trid not in (record.cl_trid, None):
+                # The refusal answered something else (our login): this command never left.
+                self._record(record, command, actor, channel, outcome=Outcome.FAILED, message=str(exc))
+                raise
+            self._record(record, command, actor, channel, outcome=Outcome.ERROR, error=exc)
+            raise
+        except CommandOutcomeUnknown as exc:
+            self._record(record, command, actor, channel, outcome=Outcome.UNKNOWN, message=str(exc))
+            raise
+        except (RegistryUnavailable, FrameInvalid) as exc:
+            # Not delivered: nothing happened at the registry.
+            self._record(record, command, actor, channel, outcome=Outcome.FAILED, message=str(exc))
+            raise
+        except ProtocolError as exc:
+            self._record(record, command, actor, channel, outcome=Outcome.UNKNOWN, message=str(exc))
+            raise
+        except RegistryError as exc:
+            self._record(record, command, actor, channel, outcome=Outcome.FAILED, message=str(exc))
+            raise
+        self._record(record, command, actor, channel, outcome=Outcome.SUCCESS, response=response)
+        return CommandResult(record, response)
+
+    def _record(
+        self,
+        record: RegistryCommand,
+        command: Command,
+        actor,
+        channel,
+        *,
+        outcome: str,
+        response: Response | None = None,
+        error: EppError | None = None,
+        message: str = "",
+    ) -> None:
+        answer = response or (error.response if error is not None else None)
+        record.outcome = outcome
+        if answer is not None:
+            record.result_code = answer.code
+            record.sv_trid = answer.trid.server or ""
+            reasons = "; ".join(answer.reasons)
+            record.message = f"{answer.message} ({reasons})" if reasons else answer.message
+            record.answered_at = timezone.now()
+        else:
+            record.message = message
+            if outcome == Outcome.SUCCESS:
+                record.answered_at = timezone.now()
+        with transaction.atomic():
+            record.save(update_fields=["outcome", "result_code", "sv_trid", "message", "answered_at"])
+            if command.transform:
+                self._history(record, command, actor, channel)
+        log = logger.info if outcome == Outcome.SUCCESS else logger.warning
+        log(
+            "registry %s %s [%s]: %s %s",
+            command.name,
+            command.object_name,
+            record.cl_trid,
+            outcome,
+            record.message,
+        )
+
+    @staticmethod
+    def _history(record: RegistryCommand, command: Command, actor, channel) -> None:
+        domain_name = command.object_name if command.name.startswith("domain:") else ""
+        subject = Domain.objects.filter(name=domain_name).first() if domain_name else None
+        record_event(
+            event_type=EventType.REGISTRY_COMMAND,
+            summary=history_text(
+                _("Registry command %(command)s for %(object)s: %(outcome)s."),
+                command=command.name,
+                object=command.object_name,
+                outcome=RegistryCommand.Outcome(record.outcome).label,
+            ),
+            actor=actor,
+            channel=channel,
+            subject=subject,
+            domain_name=domain_name,
+            data={
+                "command": command.name,
+                "object": command.object_name,
+                "cl_trid": record.cl_trid,
+                "sv_trid": record.sv_trid,
+                "code": record.result_code,
+                "outcome": record.outcome,
+                "attempt": record.attempts,
+                "registrar": record.registrar_client_id,
+            },
+        )
+
+    # ------------------------------------------------------------------ conveniences
+
+    def domain_check(self, *names: str, **options: Any) -> CommandResult:
+        return self.execute(cmd.domain_check(*names), **options)
+
+    def domain_info(self, name: str, authinfo: str | None = None, **options: Any) -> CommandResult:
+        return self.execute(cmd.domain_info(name, authinfo), **options)
+
+    def update_domain(
+        self,
+        name: str,
+        *,
+        add_statuses: Iterable[str] = (),
+        remove_statuses: Iterable[str] = (),
+        registrant: str | None = None,
+        authinfo: str | None = None,
+        remove_authinfo: bool = False,
+        **options: Any,
+    ) -> CommandResult:
+        command = cmd.domain_update(
+            name,
+            add_statuses=add_statuses,
+            remove_statuses=remove_statuses,
+            registrant=registrant,
+            authinfo=authinfo,
+            remove_authinfo=remove_authinfo,
+        )
+        return self.execute(command, **options)
+
+    def transfer_request(
+        self, name: str, authinfo: str, *, period_years: int | None = None, **options: Any
+    ) -> CommandResult:
+        return self.execute(cmd.transfer_request(name, authinfo, period_years=period_years), **options)
+
+    def transfer_query(self, name: str, authinfo: str | None = None, **options: Any) -> CommandResult:
+        return self.execute(cmd.transfer_query(name, authinfo), **options)
+
+    def transfer_approve(self, name: str, **options: Any) -> CommandResult:
+        return self.execute(cmd.transfer_approve(name), **options)
+
+    def transfer_reject(self, name: str, **options: Any) -> CommandResult:
+        return self.execute(cmd.transfer_reject(name), **options)
+
+    def transfer_cancel(self, name: str, **options: Any) -> CommandResult:
+        return self.execute(cmd.transfer_cancel(name), **options)
+
+    def contact_create(self, contact: ContactData, authinfo: str, **options: Any) -> CommandResult:
+        return self.execute(cmd.contact_create(contact, authinfo), **options)
+
+    def contact_info(self, handle: str, authinfo: str | None = None, **options: Any) -> CommandResult:
+        return self.execute(cmd.contact_info(handle, authinfo), **options)
+
+    def poll_request(self, **options: Any) -> CommandResult:
+        return self.execute(cmd.poll_request(), **options)
+
+    def poll_ack(self, msg_id: str, **options: Any) -> CommandResult:
+        return self.execute(cmd.poll_ack(msg_id), **options)
