@@ -8,12 +8,13 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registrant, Representative, User
 from accounts.roles import Role, Team
 from registry.models import Domain, Registrar, Tld
 from registry.sandbox import demo_data
-from workflows.history import record_event
+from workflows.history import history_text, record_event
 from workflows.models import Channel, EventType
 
 DEMO_PASSWORD = "demo-Haslo-2026"  # noqa: S105 - printed for the demo on purpose
@@ -115,7 +116,7 @@ def _event(summary: str, subject, domain_name: str = "") -> None:
         channel=Channel.SYSTEM,
         subject=subject,
         domain_name=domain_name,
-        reason="demo data",
+        reason=history_text(_("demo data")),
     )
 
 
@@ -127,7 +128,7 @@ def seed_demo() -> list[DemoLogin]:
         Tld.objects.get_or_create(name=name, defaults={"registry_name": registry_name})
     registrars = {}
     for reg in demo_data.REGISTRARS:
-        registrars[reg.client_id], _ = Registrar.objects.get_or_create(
+        registrars[reg.client_id], _created = Registrar.objects.get_or_create(
             client_id=reg.client_id, defaults={"name": reg.name, "is_us": reg.is_us}
         )
 
@@ -164,7 +165,7 @@ def seed_demo() -> list[DemoLogin]:
                 Representative.objects.create(
                     registrant=profile, first_name=first, last_name=last, function=function, pesel=pesel
                 )
-            _event(f"Registrant profile {profile} created", profile)
+            _event(history_text(_("Registrant profile %(name)s created (demo data)"), name=profile), profile)
         profiles[handle] = profile
 
     for d in demo_data.DOMAINS:
@@ -179,5 +180,5 @@ def seed_demo() -> list[DemoLogin]:
             created_at=now - timedelta(days=d.created_days_ago),
             expires_at=now + timedelta(days=d.expires_in_days),
         )
-        _event(f"Domain {domain.display_name} recorded", domain, domain.name)
+        _event(history_text(_("Domain %(name)s recorded (demo data)"), name=domain.display_name), domain, domain.name)
     return LOGINS

@@ -1,7 +1,14 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("domains/check/", views.check_domain, name="check_domain"),
+    path("history/", views.history_search, name="history_search"),
+    path("history/export.csv", views.history_export, name="history_export"),
+    path("history/<int:pk>/", views.history_event, name="history_event"),
+    # The account pages (login, language, registrant profiles) hang under the portal so
+    # that the project's root URLconf stays as it is.
+    path("", include("accounts.urls")),
 ]

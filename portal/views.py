@@ -1,7 +1,188 @@
+"""The home page of each role, the domain check and the read-only history pages."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from accounts.access import HISTORY_READERS, role_required
+from accounts.roles import Role
+from workflows.models import HistoryEvent
+
+from . import selectors
+from .forms import DomainCheckForm, HistorySearchForm
+
+HISTORY_PAGE_SIZE = 25
 
 
 @login_required
-def home(request):
-    return HttpResponse("home")
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role starts where its work is."""
+    role = request.user.role
+    if role == Role.CUSTOMER:
+        return customer_home(request)
+    if role == Role.STAFF:
+        return staff_home(request)
+    if role == Role.SUPERVISOR:
+        return supervisor_home(request)
+    return history_search(request)
+
+
+@role_required(Role.CUSTOMER)
+def customer_home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "portal/home_customer.html",
+        {
+            "registrants": selectors.registrants_of(request.user),
+            "domains": selectors.domains_of(request.user),
+            "check_form": DomainCheckForm(),
+            "served_tlds": selectors.served_tlds(),
+        },
+    )
+
+
+def _queues(user) -> dict:
+    return {
+        "queue": selectors.task_rows(selectors.team_queue(user.team)),
+        "inbox": selectors.task_rows(selectors.inbox(user)),
+        "team_label": user.get_team_display(),
+        "overdue_days": selectors.OVERDUE_AFTER.days,
+    }
+
+
+@role_required(Role.STAFF)
+def staff_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home_staff.html", _queues(request.user))
+
+
+@role_required(Role.SUPERVISOR)
+def supervisor_home(request: HttpRequest) -> HttpResponse:
+    context = _queues(request.user)
+    teams = selectors.workload_by_team()
+    context["teams"] = teams
+    context["totals"] = {
+        "waiting": sum(load.waiting for load in teams),
+        "in_progress": sum(load.in_progress for load in teams),
+        "overdue": sum(load.overdue for load in teams),
+    }
+    context["people"] = selectors.workload_by_person()
+    return render(request, "portal/home_supervisor.html", context)
+
+
+@role_required(Role.CUSTOMER, Role.STAFF, Role.SUPERVISOR)
+@require_safe
+def check_domain(request: HttpRequest) -> HttpResponse:
+    form = DomainCheckForm(request.GET if "name" in request.GET else None)
+    result = None
+    if form.is_bound and form.is_valid():
+        name = form.cleaned_data["name"]
+        domain = selectors.find_domain(name)
+        result = {
+            "name": name,
+            "domain": domain,
+            "held_by_us": domain is not None and domain.sponsor.is_us,
+            "is_yours": domain is not None
+            and domain.registrant is not None
+            and domain.registrant.account_id == request.user.pk,
+        }
+    return render(
+        request,
+        "portal/check_domain.html",
+        {"check_form": form, "result": result, "served_tlds": selectors.served_tlds()},
+    )
+
+
+@role_required(*HISTORY_READERS)
+@require_safe
+def history_search(request: HttpRequest) -> HttpResponse:
+    form = HistorySearchForm(request.GET or None)
+    events = selectors.search_history(form.filters())
+    page = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "portal/history_search.html",
+        {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(query)},
+    )
+
+
+@role_required(*HISTORY_READERS)
+@require_safe
+def history_event(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_object_or_404(HistoryEvent.objects.select_related("actor", "subject_type"), pk=pk)
+    changes = [
+        {"field": field, "before": values[0], "after": values[1]} for field, values in event.changes.items()
+    ]
+    return render(
+        request,
+        "portal/history_event.html",
+        {
+            "event": event,
+            "changes": changes,
+            "data_json": json.dumps(event.data, indent=2, ensure_ascii=False, sort_keys=True, default=str),
+            "chain": selectors.check_event(event),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@role_required(*HISTORY_READERS)
+@require_safe
+def history_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The search result as CSV, every matching event, streamed so size does not matter."""
+    events = selectors.search_history(HistorySearchForm(request.GET or None).filters())
+    writer = csv.writer(_Echo())
+
+    def rows() -> Iterator[str]:
+        yield writer.writerow(
+            [
+                "id",
+                "occurred_at",
+                "actor",
+                "channel",
+                "event_type",
+                "domain",
+                "summary",
+                "reason",
+                "changes",
+                "data",
+                "prev_hash",
+                "hash",
+            ]
+        )
+        for event in events.iterator(chunk_size=500):
+            yield writer.writerow(
+                [
+                    event.pk,
+                    timezone.localtime(event.occurred_at).isoformat(),
+                    event.actor_label,
+                    event.channel,
+                    event.event_type,
+                    event.domain_name,
+                    event.summary,
+                    event.reason,
+                    json.dumps(event.changes, ensure_ascii=False, sort_keys=True, default=str),
+                    json.dumps(event.data, ensure_ascii=False, sort_keys=True, default=str),
+                    event.prev_hash,
+                    event.hash,
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="regflow-history-{stamp}.csv"'
+    return response

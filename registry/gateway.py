@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workflows.history import record_event
+from workflows.history import history_text, record_event
 from workflows.models import Channel, EventType
 
 from .epp import commands as cmd
@@ -49,7 +49,6 @@ from .epp.results import (
     error_for_code,
 )
 from .epp.transport import TcpTlsTransport
-from .messages import history_text
 from .models import Domain, RegistryCommand
 
 logger = logging.getLogger(__name__)
@@ -344,8 +343,10 @@ class RegistryGateway:
     def contact_create(self, contact: ContactData, authinfo: str, **options: Any) -> CommandResult:
         return self.execute(cmd.contact_create(contact, authinfo), **options)
 
-    def contact_info(self, handle: str, authinfo: str | None = None, **options: Any) -> CommandResult:
-        return self.execute(cmd.contact_info(handle, authinfo), **options)
+    def contact_info(
+        self, handle: str, authinfo: str | None = None, *, authinfo_roid: str | None = None, **options: Any
+    ) -> CommandResult:
+        return self.execute(cmd.contact_info(handle, authinfo, authinfo_roid), **options)
 
     def poll_request(self, **options: Any) -> CommandResult:
         return self.execute(cmd.poll_request(), **options)

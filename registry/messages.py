@@ -4,10 +4,6 @@ customers and back-office staff."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.conf import settings
-from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -93,9 +89,3 @@ def message_for(outcome: BaseException | int) -> Promise:
             return MESSAGES[cls]
     return MESSAGES[r.RegistryError]
 
-
-def history_text(text: Any, **params: Any) -> str:
-    """A history summary in the product's own language, whoever acted and in whatever language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        rendered = {k: str(v) for k, v in params.items()}
-        return str(text) % rendered if params else str(text)

@@ -69,8 +69,10 @@ def _describe_idna_error(exc: idna.IDNAError) -> str:
     text = str(exc)
     if "hyphen" in text.lower():
         return str(_("a part starts or ends with a hyphen, or has hyphens in positions 3 and 4"))
+    if "domain too long" in text.lower():
+        return str(_("it is longer than 253 characters"))
     if "too long" in text.lower():
-        return str(_("a part is too long"))
+        return str(_("a part is longer than 63 characters"))
     if "empty" in text.lower():
         return str(_("it has an empty part (two dots in a row)"))
     return str(_("it contains a character that is not allowed in domain names"))

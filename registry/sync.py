@@ -9,11 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workflows.history import diff, record_event
+from workflows.history import diff, history_text, record_event
 from workflows.models import Channel, EventType
 
 from .epp.data import DomainInfo
-from .messages import history_text
 from .models import Domain, Registrar
 
 

@@ -6,9 +6,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import GENESIS_HASH, Channel, EventType, HistoryChainHead, HistoryEvent
 
@@ -62,6 +63,14 @@ def record_event(
         head.last_event_id = event.pk
         head.save(update_fields=["last_hash", "last_event_id"])
     return event
+
+
+def history_text(text: Any, **params: Any) -> str:
+    """A summary in the product's own language, so the log reads the same whoever acted and
+    in whatever language their panel was."""
+    with translation.override(settings.LANGUAGE_CODE):
+        rendered = {key: str(value) for key, value in params.items()}
+        return str(text) % rendered if params else str(text)
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:

@@ -45,6 +45,11 @@ class EventType(models.TextChoices):
     DOMAIN_UPDATED = "domain.updated", _("domain changed")
     REGISTRY_COMMAND = "registry.command", _("registry command")
     REGISTRY_POLL = "registry.poll", _("registry message received")
+    TRANSFER_STATE_CHANGED = "transfer.state_changed", _("transfer moved on")
+    TRANSFER_REGISTRY_DELAYED = "transfer.registry_delayed", _("transfer waiting for the registry")
+    AUTHINFO_ISSUED = "authinfo.issued", _("authinfo code issued")
+    AUTHINFO_RESET = "authinfo.reset", _("authinfo code reset")
+    DOMAIN_TRANSFER_LOCK = "domain.transfer_lock", _("transfer lock changed")
 
 
 class HistoryEventQuerySet(models.QuerySet):

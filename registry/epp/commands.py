@@ -131,9 +131,13 @@ def transfer_cancel(name: str) -> Command:
     return _transfer_action("cancel", name)
 
 
-def contact_info(handle: str, authinfo: str | None = None) -> Command:
+def contact_info(handle: str, authinfo: str | None = None, authinfo_roid: str | None = None) -> Command:
+    """``authinfo_roid``: the authInfo given is that of the object with this ROID (a domain
+    the contact is linked to), as a gaining registrar reads the registrant before a transfer."""
     return Command(
-        "contact:info", handle, lambda t: frames.contact_info(handle, authinfo=authinfo, cl_trid=t)
+        "contact:info",
+        handle,
+        lambda t: frames.contact_info(handle, authinfo=authinfo, authinfo_roid=authinfo_roid, cl_trid=t),
     )
 
 

@@ -56,10 +56,13 @@ def _object(parent: etree._Element, ns: str, prefix: str, local: str) -> etree._
     return etree.SubElement(parent, q(ns, local), nsmap={prefix: ns})
 
 
-def _auth_info(parent: etree._Element, ns: str, authinfo: str) -> None:
+def _auth_info(parent: etree._Element, ns: str, authinfo: str, *, roid: str | None = None) -> None:
     if not authinfo:
         raise ValueError("an authInfo cannot be empty")
-    _sub(_sub(parent, ns, "authInfo"), ns, "pw", authinfo)
+    pw = _sub(_sub(parent, ns, "authInfo"), ns, "pw", authinfo)
+    if roid:
+        # RFC 5733 3.1.2: the authInfo of an associated object (the domain), named by its ROID
+        pw.set("roid", roid)
 
 
 # ----------------------------------------------------------------------- session
@@ -261,12 +264,14 @@ def contact_create(contact: ContactData, authinfo: str, *, cl_trid: str) -> byte
     return _command(body, cl_trid)
 
 
-def contact_info(handle: str, *, cl_trid: str, authinfo: str | None = None) -> bytes:
+def contact_info(
+    handle: str, *, cl_trid: str, authinfo: str | None = None, authinfo_roid: str | None = None
+) -> bytes:
     def body(command: etree._Element) -> None:
         info = _object(_sub(command, EPP, "info"), CONTACT, "contact", "info")
         _sub(info, CONTACT, "id", handle)
         if authinfo is not None:
-            _auth_info(info, CONTACT, authinfo)
+            _auth_info(info, CONTACT, authinfo, roid=authinfo_roid)
 
     return _command(body, cl_trid)
 

@@ -66,7 +66,17 @@ class ContactCommands:
             authinfo = authinfo_of(info, CONTACT)
             if authinfo is None:
                 raise Refusal(2201, "only the sponsoring registrar may see this contact", element=where)
-            if not check_secret(authinfo, row["authinfo_hash"]):
+            pw = info.find(f"{q(CONTACT, 'authInfo')}/{q(CONTACT, 'pw')}")
+            roid = pw.get("roid") if pw is not None else None
+            if roid:
+                # The authInfo of a domain this contact holds, as registries accept from a
+                # gaining registrar that must write to the registrant before a transfer.
+                domain = db.execute(
+                    "SELECT authinfo_hash FROM domain WHERE roid = ? AND registrant = ?", (roid, handle)
+                ).fetchone()
+                if domain is None or not check_secret(authinfo, domain["authinfo_hash"]):
+                    raise Refusal(2202, "the authInfo does not match", element=where)
+            elif not check_secret(authinfo, row["authinfo_hash"]):
                 raise Refusal(2202, "the authInfo does not match", element=where)
         linked = db.execute("SELECT 1 FROM domain WHERE registrant = ? LIMIT 1", (handle,)).fetchone()
         statuses = ("linked", "ok") if linked else ("ok",)

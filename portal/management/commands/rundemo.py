@@ -14,6 +14,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.demo import DEMO_PASSWORD, seed_demo
+from registry.epp.results import RegistryError
+from registry.models import Domain
+from registry.tasks import sync_domain
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -33,6 +36,7 @@ class Command(BaseCommand):
         sandbox = self._start_sandbox()
         try:
             logins = seed_demo()
+            self._sync_domains()
             self._print_welcome(addrport, logins)
             # No autoreloader: it would start a second copy of this command and its sandbox.
             call_command("runserver", addrport, use_reloader=False)
@@ -71,6 +75,14 @@ class Command(BaseCommand):
             time.sleep(0.2)
         self.stdout.write(f"Registry sandbox (EPP over TLS) listening on {host}:{port}; log: {log_path}")
         return process
+
+    def _sync_domains(self) -> None:
+        """Read our demo domains back from the sandbox, so both sides agree to the second."""
+        for name in Domain.objects.held_by_us().values_list("name", flat=True):
+            try:
+                sync_domain(name)
+            except RegistryError as exc:
+                self.stderr.write(f"Could not read {name} from the registry: {exc}")
 
     def _print_welcome(self, addrport: str, logins) -> None:
         url = f"http://{addrport}/"

@@ -1,0 +1,122 @@
+"""Changes to accounts and registrant profiles, each written together with its history event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.forms import BaseInlineFormSet, ModelForm
+from django.utils.translation import gettext_lazy as _
+
+from workflows.history import diff, history_text, record_event
+from workflows.models import Channel, EventType
+
+from .models import Registrant, User
+
+REGISTRANT_FIELDS = (
+    "kind",
+    "first_name",
+    "last_name",
+    "pesel",
+    "name",
+    "legal_form",
+    "nip",
+    "regon",
+    "krs",
+    "representation",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "email",
+    "phone",
+)
+REPRESENTATIVE_FIELDS = ("first_name", "last_name", "function", "pesel")
+
+
+def registrant_snapshot(registrant: Registrant | None) -> dict[str, Any]:
+    """The profile as stored, with its representatives, for a before/after comparison."""
+    if registrant is None or registrant.pk is None:
+        return {}
+    snapshot: dict[str, Any] = {field: getattr(registrant, field) for field in REGISTRANT_FIELDS}
+    snapshot["representatives"] = [
+        {field: getattr(rep, field) for field in REPRESENTATIVE_FIELDS}
+        for rep in registrant.representatives.order_by("id")
+    ]
+    return snapshot
+
+
+def record_registrant_change(
+    registrant: Registrant,
+    *,
+    before: dict[str, Any],
+    actor: User,
+    channel: Channel = Channel.WEB,
+) -> bool:
+    """Write REGISTRANT_CREATED or REGISTRANT_UPDATED; return False when nothing changed."""
+    after = registrant_snapshot(registrant)
+    changes = diff(before, after)
+    if not changes:
+        return False
+    created = not before
+    if created:
+        event_type = EventType.REGISTRANT_CREATED
+        summary = history_text(_("Registrant profile “%(name)s” created."), name=registrant.display_name)
+    else:
+        event_type = EventType.REGISTRANT_UPDATED
+        summary = history_text(_("Registrant profile “%(name)s” changed."), name=registrant.display_name)
+    record_event(
+        event_type=event_type,
+        summary=summary,
+        actor=actor,
+        channel=channel,
+        subject=registrant,
+        changes=changes,
+        data={"registrant_id": registrant.pk, "kind": registrant.kind},
+    )
+    return True
+
+
+@transaction.atomic
+def save_registrant(
+    form: ModelForm, representatives: BaseInlineFormSet | None, *, actor: User
+) -> tuple[Registrant, bool]:
+    """Save a validated profile form and its representatives as one unit, with its event.
+
+    Returns the profile and whether anything changed. Any failure rolls back the profile,
+    every representative and the event alike, so no half-saved profile is ever left.
+    """
+    existing = form.instance.pk
+    before = registrant_snapshot(Registrant.objects.get(pk=existing)) if existing else {}
+    registrant = form.save(commit=False)
+    if not existing:
+        registrant.account = actor
+    registrant.save()
+    if representatives is not None:
+        representatives.instance = registrant
+        representatives.save()
+    changed = record_registrant_change(registrant, before=before, actor=actor)
+    return registrant, changed
+
+
+@transaction.atomic
+def change_language(user: User, language: str) -> bool:
+    """Save the language of the panel; return False when it was already the chosen one."""
+    old = user.language
+    if old == language:
+        return False
+    user.language = language
+    user.save(update_fields=["language"])
+    record_event(
+        event_type=EventType.USER_LANGUAGE_CHANGED,
+        summary=history_text(
+            _("%(user)s changed the panel language to %(language)s."),
+            user=user.get_username(),
+            language=dict(settings.LANGUAGES)[language],
+        ),
+        actor=user,
+        subject=user,
+        changes=diff({"language": old}, {"language": language}),
+    )
+    return True

@@ -1,0 +1,235 @@
+"""What each home page reads: queues, workload, a customer's domains, the history search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Case, Count, IntegerField, Min, Q, QuerySet, Value, When
+from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from accounts.models import Registrant, User
+from accounts.roles import BACK_OFFICE_ROLES, Team, team_permission
+from registry.models import Domain, Tld
+from registry.names import DomainName, parse_domain_name
+from workflows.models import GENESIS_HASH, HistoryEvent
+
+from .display import StatusText, describe_statuses
+
+# Flows do not carry deadlines yet; until they do, a task that has waited this long is
+# shown as late, because the time from report to resolution is what customers judge.
+OVERDUE_AFTER = timedelta(days=2)
+# Domains expiring within this many days are flagged on the customer's home page.
+EXPIRY_WARNING = timedelta(days=30)
+
+_OPEN_TASK = Q(finished__isnull=True) & ~Q(status__in=[STATUS.DONE, STATUS.CANCELED])
+
+
+def open_tasks() -> QuerySet[Task]:
+    return Task.objects.filter(_OPEN_TASK)
+
+
+def team_queue(team: str) -> QuerySet[Task]:
+    """Open tasks offered to a team and not yet taken by anyone, the longest-waiting first."""
+    return (
+        open_tasks()
+        .filter(owner_permission=team_permission(team), owner__isnull=True)
+        .select_related("process")
+        .order_by("created", "id")
+    )
+
+
+def inbox(user: User) -> QuerySet[Task]:
+    """Open tasks that the user has taken, the longest-waiting first."""
+    return open_tasks().filter(owner=user).select_related("process").order_by("created", "id")
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    task: Task
+    title: str
+    overdue: bool
+
+
+def task_rows(tasks: QuerySet[Task], *, now: datetime | None = None) -> list[TaskRow]:
+    now = now or timezone.now()
+    rows = []
+    for task in tasks:
+        # A task whose flow is no longer in the code has no title; the template names it "Task".
+        title = str(task.title or "") if task.flow_task is not None else ""
+        rows.append(TaskRow(task=task, title=title, overdue=task.created <= now - OVERDUE_AFTER))
+    return rows
+
+
+@dataclass(frozen=True)
+class TeamLoad:
+    team: str
+    label: str
+    waiting: int
+    in_progress: int
+    overdue: int
+    oldest: datetime | None
+
+
+def workload_by_team(*, now: datetime | None = None) -> list[TeamLoad]:
+    """Open tasks of every team: waiting in the queue, taken by someone, and late."""
+    now = now or timezone.now()
+    late = Q(created__lte=now - OVERDUE_AFTER)
+    counts = {
+        row["owner_permission"]: row
+        for row in open_tasks()
+        .filter(owner_permission__in=[team_permission(team) for team in Team.values])
+        .values("owner_permission")
+        .annotate(
+            waiting=Count("id", filter=Q(owner__isnull=True)),
+            in_progress=Count("id", filter=Q(owner__isnull=False)),
+            overdue=Count("id", filter=late),
+            oldest=Min("created"),
+        )
+    }
+    loads = []
+    for team in Team:
+        row: dict[str, Any] = counts.get(team_permission(team), {})
+        loads.append(
+            TeamLoad(
+                team=team.value,
+                label=str(team.label),
+                waiting=row.get("waiting", 0),
+                in_progress=row.get("in_progress", 0),
+                overdue=row.get("overdue", 0),
+                oldest=row.get("oldest"),
+            )
+        )
+    return loads
+
+
+def workload_by_person(*, now: datetime | None = None) -> QuerySet[User]:
+    """Every active back-office person with the number of open tasks they hold."""
+    now = now or timezone.now()
+    open_held = Q(task__finished__isnull=True) & ~Q(task__status__in=[STATUS.DONE, STATUS.CANCELED])
+    return (
+        User.objects.filter(role__in=BACK_OFFICE_ROLES, is_active=True)
+        .annotate(
+            open_tasks=Count("task", filter=open_held),
+            overdue_tasks=Count("task", filter=open_held & Q(task__created__lte=now - OVERDUE_AFTER)),
+        )
+        .annotate(
+            # Teams in the order the registrar lists them, not alphabetically by code.
+            team_order=Case(
+                *(When(team=team, then=Value(index)) for index, team in enumerate(Team.values)),
+                default=Value(len(Team.values)),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("team_order", "-open_tasks", "last_name", "username")
+    )
+
+
+# --- customers ---------------------------------------------------------------------------
+
+
+def registrants_of(user: User) -> QuerySet[Registrant]:
+    return Registrant.objects.filter(account=user).prefetch_related("representatives").order_by("id")
+
+
+@dataclass(frozen=True)
+class DomainRow:
+    domain: Domain
+    statuses: list[StatusText]
+    expires_soon: bool
+
+
+def domains_of(user: User, *, now: datetime | None = None) -> list[DomainRow]:
+    now = now or timezone.now()
+    domains = Domain.objects.of_account(user).select_related("sponsor", "registrant", "tld")
+    return [
+        DomainRow(
+            domain=domain,
+            statuses=describe_statuses(domain.statuses),
+            expires_soon=domain.expires_at is not None and domain.expires_at <= now + EXPIRY_WARNING,
+        )
+        for domain in domains.order_by("expires_at", "name")
+    ]
+
+
+def served_tlds() -> list[str]:
+    return list(Tld.objects.filter(active=True).order_by("name").values_list("name", flat=True))
+
+
+def served_tld(name: str) -> Tld | None:
+    return Tld.objects.filter(name=name, active=True).first()
+
+
+def find_domain(name: DomainName) -> Domain | None:
+    return Domain.objects.select_related("sponsor", "registrant").filter(name=name.ascii).first()
+
+
+# --- history -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryFilters:
+    domain: str = ""
+    actor: str = ""
+    event_type: str = ""
+    channel: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def search_history(filters: HistoryFilters) -> QuerySet[HistoryEvent]:
+    """Events matching every filter given, newest first. Dates are whole local days."""
+    events = HistoryEvent.objects.select_related("actor", "subject_type")
+    if filters.domain:
+        events = events.filter(domain_name__icontains=_domain_search_term(filters.domain))
+    if filters.actor:
+        events = events.filter(
+            Q(actor__username__iexact=filters.actor) | Q(actor_label__icontains=filters.actor)
+        )
+    if filters.event_type:
+        events = events.filter(event_type=filters.event_type)
+    if filters.channel:
+        events = events.filter(channel=filters.channel)
+    if filters.date_from:
+        events = events.filter(occurred_at__gte=_start_of(filters.date_from))
+    if filters.date_to:
+        events = events.filter(occurred_at__lt=_start_of(filters.date_to + timedelta(days=1)))
+    return events.order_by("-occurred_at", "-id")
+
+
+def _domain_search_term(value: str) -> str:
+    # Names are stored as A-labels; a full name typed with Polish letters is converted, while
+    # a fragment ("kowal") is searched as typed.
+    try:
+        return parse_domain_name(value).ascii
+    except ValidationError:
+        return value.strip().lower()
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    content_matches: bool
+    previous: HistoryEvent | None
+    following: HistoryEvent | None
+    links_to_previous: bool
+
+
+def check_event(event: HistoryEvent) -> ChainCheck:
+    """Whether this event's hash still covers its content and links to the event before it."""
+    previous = HistoryEvent.objects.filter(id__lt=event.id).order_by("-id").first()
+    following = HistoryEvent.objects.filter(id__gt=event.id).order_by("id").first()
+    expected_prev = previous.hash if previous is not None else GENESIS_HASH
+    return ChainCheck(
+        content_matches=event.compute_hash() == event.hash,
+        previous=previous,
+        following=following,
+        links_to_previous=event.prev_hash == expected_prev,
+    )

@@ -1,0 +1,91 @@
+"""Template helpers shared by every page: the navigation of each role and small formatters."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django import template
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.access import HISTORY_READERS
+from accounts.roles import Role
+from portal.display import describe_task_status
+from registry.names import to_unicode
+
+register = template.Library()
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url: str
+    label: str
+    active: bool
+
+
+# (URL name, label, roles that see it); the home page is labelled by what it holds.
+_NAV = [
+    ("home", _("My account"), {Role.CUSTOMER}),
+    ("home", _("Queue"), {Role.STAFF}),
+    ("home", _("Queue and workload"), {Role.SUPERVISOR}),
+    ("check_domain", _("Check a domain"), {Role.CUSTOMER, Role.STAFF, Role.SUPERVISOR}),
+    ("history_search", _("History"), set(HISTORY_READERS)),
+]
+
+
+@register.simple_tag(takes_context=True)
+def nav_items(context: dict[str, Any]) -> list[NavItem]:
+    request: HttpRequest | None = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return []
+    current = request.resolver_match.url_name if request.resolver_match else ""
+    items = []
+    for url_name, label, roles in _NAV:
+        if request.user.role not in roles:
+            continue
+        # The auditor's home is the history search: one entry, not two.
+        if url_name == "history_search" and request.user.role == Role.AUDITOR:
+            active = current in {"home", "history_search", "history_event"}
+        else:
+            active = current == url_name or (url_name == "history_search" and current == "history_event")
+        items.append(NavItem(url=reverse(url_name), label=str(label), active=active))
+    if request.user.is_staff:
+        items.append(NavItem(url=reverse("admin:index"), label=str(_("Administration")), active=False))
+    return items
+
+
+@register.filter
+def minutes(value: timedelta | None) -> int:
+    """Whole minutes of a time span, rounded up, for messages like "try again in 30 minutes"."""
+    if not value:
+        return 0
+    return -(-int(value.total_seconds()) // 60)
+
+
+@register.filter
+def as_json(value: Any) -> str:
+    """A value from a JSON field, shown the way it is stored."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+@register.filter
+def event_group(event_type: str) -> str:
+    """The family of an event ("user", "registrant", "domain", "registry"), for its colour."""
+    return (event_type or "").split(".", 1)[0]
+
+
+@register.filter
+def task_status(code: str) -> str:
+    return describe_task_status(code)
+
+
+@register.filter
+def domain_unicode(ascii_name: str) -> str:
+    """A stored A-label (xn--...) as people write it."""
+    return to_unicode(ascii_name) if ascii_name else ""

@@ -1,0 +1,164 @@
+"""The read-only history: search, paging, the event page with its hashes, the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.roles import Team
+from portal.views import HISTORY_PAGE_SIZE
+from workflows.history import record_event
+from workflows.models import Channel, EventType, HistoryEvent
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = reverse("history_search")
+
+
+@pytest.fixture
+def events(customer_a, staff_user) -> dict[str, HistoryEvent]:
+    """A small history: a few kinds of event, actors, channels and domains."""
+    clerk = staff_user(Team.DOMAINS)
+    return {
+        "domain": record_event(
+            event_type=EventType.DOMAIN_UPDATED,
+            summary="Zmieniono serwery nazw.",
+            actor=clerk,
+            channel=Channel.PHONE,
+            domain_name="xn--tyrower-k0a52e8r.pl",
+            reason="Prośba abonenta przez telefon.",
+            changes={"nameservers": [["ns1.old.pl"], ["ns1.new.pl"]]},
+            data={"call_id": "T-17"},
+        ),
+        "poll": record_event(
+            event_type=EventType.REGISTRY_POLL,
+            summary="Komunikat z rejestru.",
+            channel=Channel.SYSTEM,
+            domain_name="kowalski.pl",
+        ),
+        "language": record_event(
+            event_type=EventType.USER_LANGUAGE_CHANGED,
+            summary="Zmiana języka.",
+            actor=customer_a,
+            changes={"language": ["pl", "en"]},
+        ),
+    }
+
+
+def ids(response) -> list[int]:
+    return [event.pk for event in response.context["page"].object_list]
+
+
+def test_newest_first(client_for, auditor, events) -> None:
+    response = client_for(auditor).get(SEARCH)
+    found = ids(response)
+    assert found == sorted(found, reverse=True)
+    assert {e.pk for e in events.values()} <= set(found)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"domain": "żółtyrower.pl"}, ["domain"]),
+        ({"domain": "xn--tyrower"}, ["domain"]),
+        ({"domain": "kowalski"}, ["poll"]),
+        ({"actor": "system"}, ["poll"]),
+        ({"actor": "jan.kowalski", "event_type": EventType.USER_LANGUAGE_CHANGED}, ["language"]),
+        ({"event_type": EventType.DOMAIN_UPDATED}, ["domain"]),
+        ({"channel": Channel.PHONE}, ["domain"]),
+        ({"channel": Channel.SYSTEM, "domain": "kowalski.pl"}, ["poll"]),
+    ],
+)
+def test_filters(client_for, auditor, events, params: dict, expected: list[str]) -> None:
+    response = client_for(auditor).get(SEARCH, params)
+    assert ids(response) == [events[name].pk for name in expected]
+
+
+def test_actor_filter_matches_the_username(client_for, auditor, events, customer_a) -> None:
+    response = client_for(auditor).get(SEARCH, {"actor": "JAN.KOWALSKI"})
+    assert {event.actor_id for event in response.context["page"].object_list} == {customer_a.pk}
+
+
+def test_date_range_covers_whole_local_days(client_for, auditor, customer_a) -> None:
+    local = timezone.get_current_timezone()
+    early = record_event(event_type=EventType.DOMAIN_SYNCED, summary="a", channel=Channel.SYSTEM)
+    response = client_for(auditor).get(
+        SEARCH, {"date_from": early.occurred_at.astimezone(local).date().isoformat()}
+    )
+    assert early.pk in ids(response)
+    yesterday = (early.occurred_at.astimezone(local) - timedelta(days=1)).date().isoformat()
+    response = client_for(auditor).get(SEARCH, {"date_from": yesterday, "date_to": yesterday})
+    assert ids(response) == []
+    today = early.occurred_at.astimezone(local).date().isoformat()
+    response = client_for(auditor).get(SEARCH, {"date_from": today, "date_to": today})
+    assert early.pk in ids(response)
+
+
+def test_period_ending_before_it_starts_is_explained(client_for, auditor) -> None:
+    response = client_for(auditor).get(SEARCH, {"date_from": "2026-03-10", "date_to": "2026-03-01"})
+    assert response.context["form"].errors["date_to"] == [
+        "Koniec okresu jest wcześniejszy niż jego początek."
+    ]
+
+
+def test_paging(client_for, auditor) -> None:
+    for number in range(HISTORY_PAGE_SIZE + 5):
+        record_event(event_type=EventType.DOMAIN_SYNCED, summary=f"sync {number}", channel=Channel.SYSTEM)
+    client = client_for(auditor)
+    first = client.get(SEARCH, {"channel": Channel.SYSTEM})
+    assert len(ids(first)) == HISTORY_PAGE_SIZE
+    assert "page=2" in first.content.decode()
+    second = client.get(SEARCH, {"channel": Channel.SYSTEM, "page": 2})
+    assert len(ids(second)) == 5
+    assert set(ids(first)).isdisjoint(ids(second))
+
+
+def test_event_page_shows_everything(client_for, auditor, events) -> None:
+    event = events["domain"]
+    response = client_for(auditor).get(reverse("history_event", args=[event.pk]))
+    page = response.content.decode()
+    assert event.hash in page
+    assert event.prev_hash in page
+    assert "Prośba abonenta przez telefon." in page
+    assert "ns1.old.pl" in page and "ns1.new.pl" in page
+    assert "T-17" in page
+    assert "telefon" in page
+    assert response.context["changes"] == [
+        {"field": "nameservers", "before": ["ns1.old.pl"], "after": ["ns1.new.pl"]}
+    ]
+    chain = response.context["chain"]
+    assert chain.content_matches and chain.links_to_previous
+    assert chain.following == events["poll"]
+
+
+def test_event_page_shows_a_broken_link(client_for, auditor, events) -> None:
+    # Someone removed the event before this one behind the application's back.
+    HistoryEvent.objects.filter(pk=events["poll"].pk)._raw_delete(HistoryEvent.objects.db)
+    response = client_for(auditor).get(reverse("history_event", args=[events["language"].pk]))
+    assert response.context["chain"].links_to_previous is False
+    assert "NIE łączy się z poprzednim zdarzeniem" in response.content.decode()
+
+
+def test_unknown_event_is_not_found(client_for, auditor) -> None:
+    assert client_for(auditor).get(reverse("history_event", args=[999999])).status_code == 404
+
+
+def test_export_is_the_filtered_search_as_csv(client_for, supervisor, events) -> None:
+    response = client_for(supervisor).get(reverse("history_export"), {"channel": Channel.PHONE})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="regflow-history-')
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:5] == ["id", "occurred_at", "actor", "channel", "event_type"]
+    assert [row[0] for row in rows[1:]] == [str(events["domain"].pk)]
+    assert rows[1][-1] == events["domain"].hash
+
+
+def test_history_pages_are_read_only(client_for, auditor, events) -> None:
+    client = client_for(auditor)
+    for url in (SEARCH, reverse("history_event", args=[events["domain"].pk]), reverse("history_export")):
+        assert client.post(url, {"domain": "x"}).status_code == 405

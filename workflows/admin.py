@@ -1,0 +1,25 @@
+"""The history log in the admin: readable with filters, never added to, changed or deleted."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import HistoryEvent
+
+
+@admin.register(HistoryEvent)
+class HistoryEventAdmin(admin.ModelAdmin):
+    list_display = ("occurred_at", "event_type", "actor_label", "channel", "domain_name", "summary")
+    list_filter = ("event_type", "channel", "occurred_at")
+    search_fields = ("domain_name", "actor_label", "summary", "hash")
+    date_hierarchy = "occurred_at"
+    readonly_fields = [field.name for field in HistoryEvent._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
