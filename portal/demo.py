@@ -180,5 +180,9 @@ def seed_demo() -> list[DemoLogin]:
             created_at=now - timedelta(days=d.created_days_ago),
             expires_at=now + timedelta(days=d.expires_in_days),
         )
-        _event(history_text(_("Domain %(name)s recorded (demo data)"), name=domain.display_name), domain, domain.name)
+        _event(
+            history_text(_("Domain %(name)s recorded (demo data)"), name=domain.display_name),
+            domain,
+            domain.name,
+        )
     return LOGINS
