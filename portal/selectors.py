@@ -6,8 +6,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, IntegerField, Min, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -16,6 +31,8 @@ from accounts.models import Registrant, User
 from accounts.roles import BACK_OFFICE_ROLES, Team, team_permission
 from registry.models import Domain, Tld
 from registry.names import DomainName, parse_domain_name
+from transfers import selectors as transfer_selectors
+from transfers.models import TERMINAL_STATES, Transfer
 from workflows.models import GENESIS_HASH, HistoryEvent
 
 from .display import StatusText, describe_statuses
@@ -53,15 +70,26 @@ class TaskRow:
     task: Task
     title: str
     overdue: bool
+    # The page of the request the task belongs to, when its process has one (a transfer).
+    request_url: str = ""
 
 
 def task_rows(tasks: QuerySet[Task], *, now: datetime | None = None) -> list[TaskRow]:
     now = now or timezone.now()
+    transfer_type = ContentType.objects.get_for_model(Transfer)
     rows = []
     for task in tasks:
         # A task whose flow is no longer in the code has no title; the template names it "Task".
         title = str(task.title or "") if task.flow_task is not None else ""
-        rows.append(TaskRow(task=task, title=title, overdue=task.created <= now - OVERDUE_AFTER))
+        process = task.process
+        request_url = ""
+        if process.artifact_content_type_id == transfer_type.pk and process.artifact_object_id:
+            request_url = reverse("transfers:detail", args=[process.artifact_object_id])
+        rows.append(
+            TaskRow(
+                task=task, title=title, overdue=task.created <= now - OVERDUE_AFTER, request_url=request_url
+            )
+        )
     return rows
 
 
@@ -141,6 +169,9 @@ class DomainRow:
     domain: Domain
     statuses: list[StatusText]
     expires_soon: bool
+    # Only a domain we hold can get a transfer code from us or be locked by its registrant.
+    held_by_us: bool = False
+    transfer_locked: bool = False
 
 
 def domains_of(user: User, *, now: datetime | None = None) -> list[DomainRow]:
@@ -151,8 +182,76 @@ def domains_of(user: User, *, now: datetime | None = None) -> list[DomainRow]:
             domain=domain,
             statuses=describe_statuses(domain.statuses),
             expires_soon=domain.expires_at is not None and domain.expires_at <= now + EXPIRY_WARNING,
+            held_by_us=domain.sponsor.is_us,
+            transfer_locked="clientTransferProhibited" in (domain.statuses or []),
         )
         for domain in domains.order_by("expires_at", "name")
+    ]
+
+
+# How a request's state looks: "warning" when someone (often the customer) must act,
+# "info" while it is under way, "ok" when done, "danger" when it ended without success.
+_TRANSFER_TONES = {
+    Transfer.State.REVIEW: "warning",
+    Transfer.State.AWAITING_CONFIRMATION: "warning",
+    Transfer.State.AUTHINFO_INVALID: "warning",
+    Transfer.State.SUBMITTING: "info",
+    Transfer.State.PENDING: "info",
+    Transfer.State.CANCELLING: "info",
+    Transfer.State.APPROVING: "info",
+    Transfer.State.REJECTING: "info",
+    Transfer.State.COMPLETED: "ok",
+    Transfer.State.REJECTED: "danger",
+    Transfer.State.EXPIRED: "danger",
+    Transfer.State.FAILED: "danger",
+    Transfer.State.CANCELLED: "neutral",
+}
+
+
+def transfer_tone(state: str) -> str:
+    return _TRANSFER_TONES.get(state, "neutral")
+
+
+@dataclass(frozen=True)
+class TransferRow:
+    transfer: Transfer
+    tone: str
+    next_step: Any
+    last_change: datetime
+
+
+def transfers_of(user: User) -> list[TransferRow]:
+    """The customer's transfer requests, open ones first, each with its next step and the
+    time of its last recorded change."""
+    transfer_type = ContentType.objects.get_for_model(Transfer)
+    last_event = (
+        HistoryEvent.objects.filter(
+            subject_type=transfer_type, subject_id=Cast(OuterRef("pk"), output_field=CharField())
+        )
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+    transfers = (
+        transfer_selectors.transfers_for_account(user)
+        .select_related("other_registrar")
+        .annotate(
+            last_change=Coalesce(Subquery(last_event), "created_at"),
+            is_closed=Case(
+                When(state__in=sorted(TERMINAL_STATES), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("is_closed", "-last_change", "-id")
+    )
+    return [
+        TransferRow(
+            transfer=transfer,
+            tone=transfer_tone(transfer.state),
+            next_step=transfer_selectors.next_step(transfer),
+            last_change=transfer.last_change,
+        )
+        for transfer in transfers
     ]
 
 

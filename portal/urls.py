@@ -11,4 +11,5 @@ urlpatterns = [
     # The account pages (login, language, registrant profiles) hang under the portal so
     # that the project's root URLconf stays as it is.
     path("", include("accounts.urls")),
+    path("", include("transfers.urls")),
 ]

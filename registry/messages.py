@@ -88,4 +88,3 @@ def message_for(outcome: BaseException | int) -> Promise:
         if cls in MESSAGES:
             return MESSAGES[cls]
     return MESSAGES[r.RegistryError]
-

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.sandbox",
     "tests.fixtures.people",
     "tests.fixtures.worker",
+    "tests.fixtures.transfers",
 ]

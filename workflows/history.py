@@ -26,6 +26,7 @@ def record_event(
     event_type: EventType | str,
     summary: str,
     actor=None,
+    actor_label: str = "",
     channel: Channel | str = Channel.WEB,
     subject: models.Model | None = None,
     domain_name: str = "",
@@ -38,14 +39,17 @@ def record_event(
     Call it inside the transaction that makes the change, so that the change and its event
     are committed together or not at all.
     """
-    if actor is None and channel != Channel.SYSTEM:
-        raise ValueError("An event without an actor must come through the system channel.")
+    if actor is None and not actor_label and channel != Channel.SYSTEM:
+        raise ValueError(
+            "An event without an actor must come through the system channel, or name who acted "
+            "(actor_label) when that person has no account, e.g. a registrant following a link."
+        )
     with transaction.atomic():
         head, _ = HistoryChainHead.objects.select_for_update().get_or_create(pk=1)
         event = HistoryEvent(
             occurred_at=timezone.now(),
             actor=actor,
-            actor_label=actor_label_for(actor),
+            actor_label=actor_label or actor_label_for(actor),
             channel=channel,
             event_type=event_type,
             subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,

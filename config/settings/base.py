@@ -165,6 +165,22 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 # countdown never outlives the visibility timeout and runs twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "regflow")
+# For deployments with `celery beat`; the embedded default runs `manage.py process_registry --loop`.
+CELERY_BEAT_SCHEDULE = {
+    "transfers-poll-messages": {"task": "transfers.tasks.process_poll_messages", "schedule": 60.0},
+    "transfers-retry-waiting": {"task": "transfers.tasks.retry_waiting_transfers", "schedule": 60.0},
+    "transfers-reconcile": {"task": "transfers.tasks.reconcile_pending_transfers", "schedule": 600.0},
+    "transfers-reset-codes": {"task": "transfers.tasks.reset_expired_authinfo_codes", "schedule": 3600.0},
+    "workflow-timers": {"task": "transfers.tasks.fire_workflow_timers", "schedule": 60.0},
+}
+
+# Transfers. The sealing key of the authinfo codes customers enter; without it a key is
+# derived from SECRET_KEY with a salt of its own.
+TRANSFER_SECRET_KEY = os.environ.get("TRANSFER_SECRET_KEY", "")
+# Where links in e-mails point.
+TRANSFERS_SITE_URL = os.environ.get("REGFLOW_SITE_URL", "http://127.0.0.1:8000")
+# Domains whose incoming transfer always goes before the domains team first (high value).
+TRANSFERS_REVIEW_DOMAINS = env_list("TRANSFERS_REVIEW_DOMAINS")
 
 # The registry we speak EPP to. The embedded default is the sandbox on loopback.
 REGISTRY = {

@@ -14,3 +14,14 @@ STORAGES = {
 AXES_FAILURE_LIMIT = 5
 # Static files come from the app directories in tests; no collected STATIC_ROOT exists.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import os
+    import tempfile
+
+    # A database file rather than SQLite's shared in-memory one: threads of one test (the
+    # concurrency tests) then wait for the writer's lock instead of failing at once with
+    # "database table is locked".
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"regflow-test-{os.getpid()}.sqlite3")
+    }

@@ -86,3 +86,17 @@ def test_a_removed_event_breaks_the_link_of_the_next(actor):
 
 def test_diff_lists_only_changed_fields():
     assert diff({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": 4}) == {"b": [2, 3], "c": [None, 4]}
+
+
+def test_a_person_without_an_account_is_named_by_the_label_given():
+    event = record_event(
+        event_type=EventType.DOMAIN_UPDATED,
+        summary="confirmed",
+        actor_label="registrant <jan@example.pl> (confirmation link)",
+        channel=Channel.WEB,
+    )
+    stored = HistoryEvent.objects.get(pk=event.pk)
+    assert stored.actor_id is None
+    assert stored.actor_label == "registrant <jan@example.pl> (confirmation link)"
+    assert stored.channel == "web"
+    assert list(iter_chain_problems()) == []

@@ -34,16 +34,38 @@ class Command(BaseCommand):
     def handle(self, *args, addrport: str, **options) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         sandbox = self._start_sandbox()
+        background = None
         try:
             logins = seed_demo()
             self._sync_domains()
+            background = self._start_background_rounds()
             self._print_welcome(addrport, logins)
             # No autoreloader: it would start a second copy of this command and its sandbox.
             call_command("runserver", addrport, use_reloader=False)
         finally:
-            if sandbox is not None:
-                sandbox.terminate()
-                sandbox.wait(timeout=10)
+            for process in (background, sandbox):
+                if process is not None:
+                    process.terminate()
+                    process.wait(timeout=10)
+
+    def _start_background_rounds(self) -> subprocess.Popen:
+        """Without Celery beat, one process reads the registry's poll messages, retries and
+        reconciles transfers and fires due timers every few seconds."""
+        log_path = Path(settings.DATA_DIR) / "background.log"
+        process = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
+            [
+                sys.executable,
+                str(Path(settings.BASE_DIR) / "manage.py"),
+                "process_registry",
+                "--loop",
+                "--interval",
+                "5",
+            ],
+            stdout=log_path.open("a"),
+            stderr=subprocess.STDOUT,
+        )
+        self.stdout.write(f"Background rounds (poll, retries, timers) every 5 s; log: {log_path}")
+        return process
 
     def _start_sandbox(self) -> subprocess.Popen | None:
         host, port = settings.REGISTRY["HOST"], settings.REGISTRY["PORT"]

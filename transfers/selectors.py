@@ -1,0 +1,113 @@
+"""Reading transfers for the pages: who may see which, the timeline, the next step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from accounts.roles import AUDIT_PERMISSION
+from workflows.models import Channel, HistoryEvent
+
+from .models import State, Transfer
+
+
+def _sees_all(user) -> bool:
+    return bool(getattr(user, "is_back_office", False) or user.has_perm(AUDIT_PERMISSION))
+
+
+def transfers_for_account(user) -> QuerySet[Transfer]:
+    """Customers see their own requests; back-office staff and auditors see all."""
+    transfers = Transfer.objects.select_related("tld", "other_registrar", "account", "policy")
+    if user is None or not user.is_authenticated:
+        return transfers.none()
+    return transfers if _sees_all(user) else transfers.filter(account=user)
+
+
+def transfer_for_user(user, pk: int) -> Transfer:
+    """The transfer, or 404 (also when it exists but is someone else's)."""
+    return get_object_or_404(transfers_for_account(user), pk=pk)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    occurred_at: datetime
+    actor: str
+    channel: str
+    channel_label: str
+    summary: str
+    reason: str
+    event_type: str
+
+
+def timeline(transfer: Transfer) -> list[TimelineEntry]:
+    """Every recorded step of the transfer, oldest first, with time, actor and channel."""
+    events = HistoryEvent.objects.for_object(transfer).order_by("id")
+    return [
+        TimelineEntry(
+            occurred_at=e.occurred_at,
+            actor=e.actor_label,
+            channel=e.channel,
+            channel_label=str(Channel(e.channel).label) if e.channel in Channel.values else e.channel,
+            summary=e.summary,
+            reason=e.reason,
+            event_type=e.event_type,
+        )
+        for e in events
+    ]
+
+
+def next_step(transfer: Transfer) -> str:
+    """What the customer should do (or wait for) now, in plain words, in the active language."""
+    state = transfer.state
+    if transfer.is_incoming:
+        steps = {
+            State.REVIEW: _(
+                "Our staff are checking the request. You need not do anything; we will write to you."
+            ),
+            State.AWAITING_CONFIRMATION: _(
+                "The registrant must confirm the transfer with the link we sent to %(email)s."
+            )
+            % {"email": transfer.confirmation_email},
+            State.SUBMITTING: _(
+                "Waiting for the registry. We keep trying until it answers; you need not do anything."
+            ),
+            State.AUTHINFO_INVALID: _(
+                "The registry refused the transfer code. Enter the correct code (ask the current registrar "
+                "for a new one if needed); you do not have to start again."
+            ),
+            State.PENDING: _(
+                "The request is at the registry. The current registrar may approve or reject it; if it does "
+                "nothing, the registry approves it by itself."
+            ),
+            State.CANCELLING: _("Waiting for the registry to confirm the cancellation."),
+            State.COMPLETED: _("Done: the domain is now among your domains."),
+            State.REJECTED: _(
+                "The transfer was rejected. Ask the current registrar why; once resolved, "
+                "you may start a new request."
+            ),
+            State.CANCELLED: _("The request was cancelled. You may start a new one at any time."),
+            State.EXPIRED: _(
+                "The registrant did not confirm in time. Start a new request if you still want the transfer."
+            ),
+            State.FAILED: _("The transfer could not be carried out: %(why)s You may start a new request.")
+            % {"why": transfer.outcome_reason},
+        }
+    else:
+        steps = {
+            State.PENDING: _(
+                "Another registrar asked for this domain. Approve it now to speed it up, or do nothing: the "
+                "registry completes it when its waiting period ends."
+            ),
+            State.APPROVING: _("Waiting for the registry to confirm your approval."),
+            State.REJECTING: _("Waiting for the registry to confirm the rejection."),
+            State.COMPLETED: _("The domain has moved to the other registrar."),
+            State.REJECTED: _("The transfer was stopped by our staff: %(why)s")
+            % {"why": transfer.outcome_reason},
+            State.CANCELLED: _("The other registrar withdrew its request. The domain stays with us."),
+            State.FAILED: _("The transfer did not take place: %(why)s") % {"why": transfer.outcome_reason},
+        }
+    return str(steps.get(state, ""))
