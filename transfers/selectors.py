@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from accounts.roles import AUDIT_PERMISSION
-from workflows.models import Channel, HistoryEvent
+from workflows.models import Channel, EventType, HistoryEvent
 
 from .models import State, Transfer
 
@@ -43,9 +43,16 @@ class TimelineEntry:
     event_type: str
 
 
-def timeline(transfer: Transfer) -> list[TimelineEntry]:
+# The registry's own messages and our commands, in the registry's words: staff and auditors
+# read them; the customer reads the step each of them led to, told in plain words.
+REGISTRY_EVENT_TYPES = (EventType.REGISTRY_POLL, EventType.REGISTRY_COMMAND)
+
+
+def timeline(transfer: Transfer, *, for_customer: bool = False) -> list[TimelineEntry]:
     """Every recorded step of the transfer, oldest first, with time, actor and channel."""
     events = HistoryEvent.objects.for_object(transfer).order_by("id")
+    if for_customer:
+        events = events.exclude(event_type__in=REGISTRY_EVENT_TYPES)
     return [
         TimelineEntry(
             occurred_at=e.occurred_at,

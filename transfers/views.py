@@ -187,7 +187,7 @@ def _render_detail(
         "transfer": transfer,
         "tone": portal_selectors.transfer_tone(transfer.state),
         "next_step": selectors.next_step(transfer),
-        "timeline": selectors.timeline(transfer),
+        "timeline": selectors.timeline(transfer, for_customer=user.role == Role.CUSTOMER),
         "states": Transfer.State,
         "progress": _progress(transfer),
     }

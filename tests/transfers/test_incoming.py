@@ -10,6 +10,7 @@ from django.core import mail
 from registry.models import Domain, RegistryCommand
 from transfers.flows import process_of
 from transfers.models import AuthInfoAttempt, State, Transfer
+from transfers.selectors import timeline
 from transfers.services import (
     TransferConflict,
     TransferRefused,
@@ -80,6 +81,12 @@ def test_completed_when_the_losing_registrar_approves(
     process = process_of(transfer)
     assert process is not None and process.finished is not None
     assert any("jest już u nas" in s for s in subjects(customer_a.email))
+    # The registry's message is the auditor's; the customer reads the step it led to.
+    kinds = [entry.event_type for entry in timeline(transfer)]
+    assert EventType.REGISTRY_POLL in kinds
+    customer_kinds = [entry.event_type for entry in timeline(transfer, for_customer=True)]
+    assert EventType.REGISTRY_POLL not in customer_kinds
+    assert customer_kinds.count(EventType.TRANSFER_STATE_CHANGED) == 4
 
 
 def test_completed_by_the_registry_when_the_window_closes(
