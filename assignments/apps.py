@@ -7,3 +7,14 @@ class AssignmentsConfig(AppConfig):
 
     name = "assignments"
     verbose_name = _("Cesja (change of registrant)")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from workflows.models import HistoryEvent
+
+        from .signals import on_history_event
+
+        # A profile edit is known by its history event, which names who edited and through
+        # which channel: the form of an open cesja is issued again in their name.
+        post_save.connect(on_history_event, sender=HistoryEvent, dispatch_uid="assignments.profile_changed")

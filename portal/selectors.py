@@ -29,6 +29,9 @@ from viewflow.workflow.status import STATUS
 
 from accounts.models import Registrant, User
 from accounts.roles import BACK_OFFICE_ROLES, Team, team_permission
+from assignments import selectors as cesja_selectors
+from assignments.models import TERMINAL_STATES as CESJA_TERMINAL_STATES
+from assignments.models import Cesja
 from registry.models import Domain, Tld
 from registry.names import DomainName, parse_domain_name
 from transfers import selectors as transfer_selectors
@@ -70,13 +73,14 @@ class TaskRow:
     task: Task
     title: str
     overdue: bool
-    # The page of the request the task belongs to, when its process has one (a transfer).
+    # The page of the request the task belongs to, when its process has one (a transfer, a cesja).
     request_url: str = ""
 
 
 def task_rows(tasks: QuerySet[Task], *, now: datetime | None = None) -> list[TaskRow]:
     now = now or timezone.now()
     transfer_type = ContentType.objects.get_for_model(Transfer)
+    cesja_type = ContentType.objects.get_for_model(Cesja)
     rows = []
     for task in tasks:
         # A task whose flow is no longer in the code has no title; the template names it "Task".
@@ -85,6 +89,8 @@ def task_rows(tasks: QuerySet[Task], *, now: datetime | None = None) -> list[Tas
         request_url = ""
         if process.artifact_content_type_id == transfer_type.pk and process.artifact_object_id:
             request_url = reverse("transfers:detail", args=[process.artifact_object_id])
+        elif process.artifact_content_type_id == cesja_type.pk and process.artifact_object_id:
+            request_url = reverse("assignments:verify", args=[process.artifact_object_id])
         rows.append(
             TaskRow(
                 task=task, title=title, overdue=task.created <= now - OVERDUE_AFTER, request_url=request_url
@@ -252,6 +258,60 @@ def transfers_of(user: User) -> list[TransferRow]:
             last_change=transfer.last_change,
         )
         for transfer in transfers
+    ]
+
+
+_CESJA_TONES = {
+    Cesja.State.AWAITING_PARTY: "warning",
+    Cesja.State.AWAITING_DOCUMENTS: "warning",
+    Cesja.State.CORRECTION_REQUESTED: "warning",
+    Cesja.State.IN_VERIFICATION: "info",
+    Cesja.State.AWAITING_SECOND_APPROVAL: "info",
+    Cesja.State.EXECUTING: "info",
+    Cesja.State.COMPLETED: "ok",
+    Cesja.State.REJECTED: "danger",
+    Cesja.State.EXPIRED: "danger",
+    Cesja.State.FAILED: "danger",
+    Cesja.State.CANCELLED: "neutral",
+}
+
+
+def cesja_tone(state: str) -> str:
+    """As for transfers: "warning" when a party must act, "info" while under way."""
+    return _CESJA_TONES.get(state, "neutral")
+
+
+@dataclass(frozen=True)
+class CesjaRow:
+    cesja: Cesja
+    side: str
+    tone: str
+    next_step: str
+    domains: list[str]
+
+
+def cesje_of(user: User) -> list[CesjaRow]:
+    """The cesje the customer is a party to, open ones first, each with its next step."""
+    cesje = (
+        cesja_selectors.cesje_for_account(user)
+        .annotate(
+            is_closed=Case(
+                When(state__in=sorted(CESJA_TERMINAL_STATES), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("is_closed", "-created_at", "-id")
+    )
+    return [
+        CesjaRow(
+            cesja=cesja,
+            side=cesja.side_of(user),
+            tone=cesja_tone(cesja.state),
+            next_step=cesja_selectors.next_step(cesja, user),
+            domains=[item.display_name for item in cesja.items.all()],
+        )
+        for cesja in cesje
     ]
 
 

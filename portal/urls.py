@@ -12,4 +12,6 @@ urlpatterns = [
     # that the project's root URLconf stays as it is.
     path("", include("accounts.urls")),
     path("", include("transfers.urls")),
+    path("", include("assignments.urls")),
+    path("documents/", include("documents.urls")),
 ]

@@ -45,6 +45,7 @@ def customer_home(request: HttpRequest) -> HttpResponse:
             "registrants": selectors.registrants_of(request.user),
             "domains": selectors.domains_of(request.user),
             "transfers": selectors.transfers_of(request.user),
+            "cesje": selectors.cesje_of(request.user),
             "check_form": DomainCheckForm(),
             "served_tlds": selectors.served_tlds(),
         },

@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.people",
     "tests.fixtures.worker",
     "tests.fixtures.transfers",
+    "tests.fixtures.assignments",
 ]

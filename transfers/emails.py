@@ -56,7 +56,11 @@ def send(kind: str, *, to: str, language: str, context: dict[str, Any]) -> None:
         logger.warning("transfer e-mail %s not sent: no address", kind)
         return
     with translation.override(language):
-        text = _engine().get_template(f"transfers/email/{language}/{kind}.txt").render(Context(context))
+        text = (
+            _engine()
+            .get_template(f"transfers/email/{language}/{kind}.txt")
+            .render(Context(context, autoescape=False))
+        )
     subject, _, body = text.partition("\n")
     send_mail(subject.strip(), body.lstrip("\n"), settings.DEFAULT_FROM_EMAIL, [to])
     logger.info("transfer e-mail %s sent", kind)

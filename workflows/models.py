@@ -50,6 +50,14 @@ class EventType(models.TextChoices):
     AUTHINFO_ISSUED = "authinfo.issued", _("authinfo code issued")
     AUTHINFO_RESET = "authinfo.reset", _("authinfo code reset")
     DOMAIN_TRANSFER_LOCK = "domain.transfer_lock", _("transfer lock changed")
+    CESJA_STATE_CHANGED = "cesja.state_changed", _("cesja moved on")
+    CESJA_FORM_GENERATED = "cesja.form_generated", _("cesja form generated")
+    CESJA_DOCUMENT_RECEIVED = "cesja.document_received", _("cesja document received")
+    CESJA_CHECKLIST = "cesja.checklist", _("cesja checklist item ticked")
+    CESJA_REMINDER = "cesja.reminder", _("cesja reminder sent")
+    CESJA_PARTY_CHANGED = "cesja.party_changed", _("cesja party data corrected")
+    CESJA_REGISTRY_STEP = "cesja.registry_step", _("cesja step carried out at the registry")
+    CESJA_REGISTRY_DELAYED = "cesja.registry_delayed", _("cesja waiting for the registry")
 
 
 class HistoryEventQuerySet(models.QuerySet):

@@ -172,6 +172,9 @@ CELERY_BEAT_SCHEDULE = {
     "transfers-reconcile": {"task": "transfers.tasks.reconcile_pending_transfers", "schedule": 600.0},
     "transfers-reset-codes": {"task": "transfers.tasks.reset_expired_authinfo_codes", "schedule": 3600.0},
     "workflow-timers": {"task": "transfers.tasks.fire_workflow_timers", "schedule": 60.0},
+    "cesja-retry-waiting": {"task": "assignments.tasks.retry_waiting_cesje", "schedule": 60.0},
+    "cesja-reminders": {"task": "assignments.tasks.send_cesja_reminders", "schedule": 3600.0},
+    "cesja-expiry": {"task": "assignments.tasks.expire_overdue_cesje", "schedule": 600.0},
 }
 
 # Transfers. The sealing key of the authinfo codes customers enter; without it a key is
@@ -209,3 +212,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Documents that reach us (documents.sanitize): limits on what one upload may be. A scan of
+# the signed pages at 300 dpi is well inside all of them.
+DOCUMENT_UPLOAD_MAX_BYTES = int(os.environ.get("DOCUMENT_UPLOAD_MAX_MB", "20")) * 1024 * 1024
+DOCUMENT_MAX_PDF_PAGES = int(os.environ.get("DOCUMENT_MAX_PDF_PAGES", "30"))
+# An A4 page at 600 dpi is 35 megapixels.
+DOCUMENT_MAX_IMAGE_PIXELS = int(os.environ.get("DOCUMENT_MAX_IMAGE_MEGAPIXELS", "40")) * 1_000_000
+# What all compressed streams of one PDF may unpack to: 30 greyscale A4 pages at 300 dpi
+# stored losslessly come to about 260 MB; a decompression bomb goes far beyond.
+DOCUMENT_MAX_INFLATED_BYTES = int(os.environ.get("DOCUMENT_MAX_INFLATED_MB", "300")) * 1024 * 1024
+# Stored documents are personal data: readable by the application's user and group only.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750

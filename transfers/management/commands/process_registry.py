@@ -1,6 +1,7 @@
 """One round of the registry's background work, or rounds forever with --loop (the embedded
 default, where no Celery beat runs): poll messages, commands waiting for the registry,
-reconciliation of long-pending transfers, expired authinfo codes, due viewflow timers."""
+reconciliation of long-pending transfers, expired authinfo codes, due viewflow timers; for
+cesje: reminders, expiry, registry retries and flow catch-up."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from assignments import tasks as cesja_tasks
+from assignments.flows import sync_open_flows as sync_open_cesja_flows
 from transfers import tasks
 from transfers.flows import sync_open_flows
 
@@ -24,6 +27,10 @@ def run_once() -> dict[str, int]:
         "codes reset": tasks.reset_expired_authinfo_codes(),
         "timers fired": tasks.fire_workflow_timers(),
         "flow steps": sync_open_flows(),
+        "cesja reminders": cesja_tasks.send_cesja_reminders(),
+        "cesje expired": cesja_tasks.expire_overdue_cesje(),
+        "cesja executions retried": cesja_tasks.retry_waiting_cesje(),
+        "cesja flow steps": sync_open_cesja_flows(),
     }
 
 

@@ -1,0 +1,227 @@
+"""The viewflow process of a cesja: the steps that involve people and time.
+
+The cesja's FSM state (``assignments.models.Cesja.state``) is the source of truth and the
+services are the only writers of it; the flow orchestrates around it, as the transfer flows
+do. It shows the verification work in the domains team's queue (human tasks), holds the
+documents deadline as a viewflow database timer (fired by ``process_registry``), and loops
+back to waiting for documents when staff ask for a correction or a new form version is
+issued. Every wait is completed by ``sync_flow`` once the cesja has moved past it; the
+services call it after each committed transition and ``process_registry`` for every open
+process, so a flow that missed a step catches up.
+
+Every flow locks its process row (``select_for_update``) while it moves; the services lock
+the cesja row first and never wait for a process lock while holding it (``sync_flow`` runs
+after their commit), so the two locks are never taken in opposite orders.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.fsm import NoTransition
+from viewflow.workflow import flow, lock
+from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.models import Process, Task
+from viewflow.workflow.status import STATUS
+
+from accounts.roles import team_permission
+from workflows.models import EventType, HistoryEvent
+
+from .models import DOCUMENT_STATES, TERMINAL_STATES, Approval, Cesja, State
+
+logger = logging.getLogger(__name__)
+
+OPEN_TASK = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED]
+BACK_TO_DOCUMENTS = (State.AWAITING_DOCUMENTS, State.CORRECTION_REQUESTED)
+
+
+class SecondPairOfEyes(flow.ManualTask):
+    """The second approval: anyone in the domains team except who approved first."""
+
+    def _first_approvers(self, task) -> set[int]:
+        cesja = Cesja.objects.filter(pk=task.process.artifact_object_id).first()
+        if cesja is None:
+            return set()
+        return set(
+            Approval.objects.filter(cesja=cesja, round=cesja.verification_round).values_list(
+                "approved_by_id", flat=True
+            )
+        )
+
+    def can_assign(self, user, task) -> bool:
+        return super().can_assign(user, task) and user.pk not in self._first_approvers(task)
+
+    def can_execute(self, user, task) -> bool:
+        return super().can_execute(user, task) and user.pk not in self._first_approvers(task)
+
+
+class CesjaFlow(flow.Flow):
+    """Cesja
+
+    The parties send the signed form before its deadline; the domains team verifies it
+    (twice for a flagged domain); the registry changes the registrant.
+    """
+
+    process_title = _("Cesja")
+    lock_impl = lock.select_for_update_lock
+
+    start = flow.StartHandle(this.begin).Next(this.await_documents)
+    await_documents = (
+        flow.Handle()
+        .OnTimeout(this.documents_deadline, this.lapse, title=_("documents deadline"))
+        .Next(this.documents_in)
+    )
+    documents_in = flow.If(this.is_in_verification).Then(this.verification).Else(this.end)
+    # Staff decide through assignments.services (approve_cesja, reject_cesja,
+    # request_correction); the task shows the work in the queue and is completed when the
+    # decision is recorded.
+    verification = flow.ManualTask().Permission(team_permission("domains")).Next(this.after_verification)
+    after_verification = (
+        flow.Switch()
+        .Case(this.second_verification, this.needs_second_approval)
+        .Case(this.execute, this.is_executing)
+        .Case(this.await_documents, this.back_to_documents)
+        .Default(this.end)
+    )
+    second_verification = SecondPairOfEyes().Permission(team_permission("domains")).Next(this.after_second)
+    after_second = (
+        flow.Switch()
+        .Case(this.execute, this.is_executing)
+        .Case(this.await_documents, this.back_to_documents)
+        .Default(this.end)
+    )
+    # The registry job (assignments.tasks.execute_cesja) runs from the approval's commit.
+    execute = flow.Handle().Next(this.end)
+    lapse = flow.Function(this.expire).Next(this.after_lapse)
+    # A timer that fired for a deadline a correction has since moved finds the cesja alive.
+    after_lapse = flow.If(this.has_ended).Then(this.end).Else(this.await_documents)
+    end = flow.End()
+
+    def begin(self, activation, cesja: Cesja) -> None:
+        activation.process.artifact = cesja
+
+    def documents_deadline(self, activation):
+        return _cesja(activation).documents_deadline
+
+    def is_in_verification(self, activation) -> bool:
+        return _cesja(activation).state == State.IN_VERIFICATION
+
+    def needs_second_approval(self, activation) -> bool:
+        return _cesja(activation).state == State.AWAITING_SECOND_APPROVAL
+
+    def is_executing(self, activation) -> bool:
+        return _cesja(activation).state in (State.EXECUTING, State.COMPLETED, State.FAILED)
+
+    def back_to_documents(self, activation) -> bool:
+        return _cesja(activation).state in BACK_TO_DOCUMENTS
+
+    def has_ended(self, activation) -> bool:
+        return _cesja(activation).state in TERMINAL_STATES
+
+    def expire(self, activation) -> None:
+        from .services import expire_cesja
+
+        expire_cesja(_cesja(activation).pk)
+
+
+def _cesja(activation) -> Cesja:
+    return Cesja.objects.get(pk=activation.process.artifact_object_id)
+
+
+def process_of(cesja: Cesja) -> Process | None:
+    return (
+        Process.objects.filter(
+            artifact_content_type=ContentType.objects.get_for_model(Cesja), artifact_object_id=cesja.pk
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def start_flow(cesja_id: int) -> None:
+    cesja = Cesja.objects.get(pk=cesja_id)
+    if process_of(cesja) is None:
+        CesjaFlow.start.run(cesja=cesja)
+    sync_flow(cesja_id)
+
+
+def _waiting_is_over(node_name: str, cesja: Cesja) -> bool:
+    if node_name == "await_documents":
+        return cesja.state not in DOCUMENT_STATES
+    if node_name == "verification":
+        return cesja.state != State.IN_VERIFICATION
+    if node_name == "second_verification":
+        return cesja.state != State.AWAITING_SECOND_APPROVAL
+    if node_name == "execute":
+        return cesja.state in TERMINAL_STATES
+    return False
+
+
+def _decided_by(cesja: Cesja):
+    event = (
+        HistoryEvent.objects.for_object(cesja)
+        .filter(event_type=EventType.CESJA_STATE_CHANGED, actor__isnull=False)
+        .order_by("-id")
+        .first()
+    )
+    return event.actor if event else None
+
+
+def sync_flow(cesja_id: int) -> int:
+    """Complete every task of the cesja's process whose wait is over; returns how many.
+    Never raises: the flow catches up on the next call if its lock is busy."""
+    cesja = Cesja.objects.get(pk=cesja_id)
+    process = process_of(cesja)
+    if process is None:
+        return 0
+    done = 0
+    try:
+        for _round in range(8):  # each completion may open the next wait
+            moved = False
+            for task in Task.objects.filter(process=process, status__in=OPEN_TASK).order_by("pk"):
+                if not _waiting_is_over(task.flow_task.name, cesja):
+                    continue
+                try:
+                    _complete(task, cesja)
+                except NoTransition:
+                    # Another process (a worker, the periodic sync) completed it first.
+                    continue
+                moved = True
+                done += 1
+            if not moved:
+                break
+            cesja.refresh_from_db()
+    except FlowLockFailed:
+        logger.info("flow of cesja %s is busy; it catches up on the next sync", cesja_id)
+    return done
+
+
+def _complete(task: Task, cesja: Cesja) -> None:
+    node = task.flow_task
+    if isinstance(node, flow.Handle):
+        node.run(task)
+        return
+    # A human task decided through a service: record who decided, then let the flow go on.
+    with transaction.atomic(), task.activation() as activation:
+        if task.status == STATUS.NEW:
+            activation.assign(_decided_by(cesja))
+        if task.status == STATUS.ASSIGNED:
+            activation.start(None)
+        activation.execute()
+
+
+def sync_open_flows() -> int:
+    """Bring every open cesja's flow in line (the periodic catch-up)."""
+    moved = 0
+    content_type = ContentType.objects.get_for_model(Cesja)
+    ids = Process.objects.filter(artifact_content_type=content_type, finished__isnull=True).values_list(
+        "artifact_object_id", flat=True
+    )
+    for cesja_id in list(ids):
+        if Cesja.objects.filter(pk=cesja_id).exists():
+            moved += sync_flow(cesja_id)
+    return moved

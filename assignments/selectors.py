@@ -1,0 +1,175 @@
+"""Reading cesje for the pages: who may see which, the timeline, the next step, the
+verification sheet and what is late."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import AUDIT_PERMISSION
+from documents.models import GeneratedDocument, ReceivedDocument
+from workflows.models import Channel, HistoryEvent
+
+from .models import VERIFICATION_STATES, Cesja, ChecklistItem, Side, State
+
+
+def _sees_all(user) -> bool:
+    return bool(getattr(user, "is_back_office", False) or user.has_perm(AUDIT_PERMISSION))
+
+
+def cesje_for_account(user) -> QuerySet[Cesja]:
+    """Customers see the cesje they are a party to; back-office staff and auditors see all."""
+    cesje = Cesja.objects.select_related(
+        "cedent", "cesjonariusz", "cedent_account", "cesjonariusz_account", "policy"
+    ).prefetch_related("items")
+    if user is None or not user.is_authenticated:
+        return cesje.none()
+    return cesje if _sees_all(user) else cesje.filter(Q(cedent_account=user) | Q(cesjonariusz_account=user))
+
+
+def cesja_for_user(user, pk: int) -> Cesja:
+    """The cesja, or 404 (also when it exists but is someone else's)."""
+    return get_object_or_404(cesje_for_account(user), pk=pk)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    occurred_at: datetime
+    actor: str
+    channel: str
+    channel_label: str
+    summary: str
+    reason: str
+    event_type: str
+    data: dict[str, Any]
+
+
+def timeline(cesja: Cesja) -> list[TimelineEntry]:
+    """Every recorded step of the cesja, oldest first, with time, actor, channel and reason."""
+    events = HistoryEvent.objects.for_object(cesja).order_by("id")
+    return [
+        TimelineEntry(
+            occurred_at=e.occurred_at,
+            actor=e.actor_label,
+            channel=e.channel,
+            channel_label=str(Channel(e.channel).label) if e.channel in Channel.values else e.channel,
+            summary=e.summary,
+            reason=e.reason,
+            event_type=e.event_type,
+            data=e.data,
+        )
+        for e in events
+    ]
+
+
+def next_step(cesja: Cesja, user) -> str:
+    """What ``user`` should do (or wait for) now, in plain words, in the active language."""
+    side = cesja.side_of(user)
+    staff = bool(getattr(user, "is_back_office", False))
+    deadline = (
+        timezone.localtime(cesja.documents_deadline).strftime("%Y-%m-%d %H:%M")
+        if cesja.documents_deadline
+        else ""
+    )
+    state = cesja.state
+    if state == State.AWAITING_PARTY:
+        if side and side == cesja.waiting_for:
+            return _("Join the cesja: choose the registrant profile it is for. Then the form is generated.")
+        return _(
+            "Waiting for the other party to join (invitation sent). Documents are due by %(deadline)s."
+        ) % {"deadline": deadline}
+    if state == State.AWAITING_DOCUMENTS:
+        if staff and not side:
+            return _("Waiting for the parties' signed form (due by %(deadline)s).") % {"deadline": deadline}
+        return _(
+            "Download the form, have it signed by both parties (for a firm: by the people who represent it), "
+            "and upload the scan or send it to us by %(deadline)s."
+        ) % {"deadline": deadline}
+    if state == State.CORRECTION_REQUESTED:
+        return _("Our staff ask for a correction: %(what)s Send the corrected documents by %(deadline)s.") % {
+            "what": cesja.correction_request,
+            "deadline": deadline,
+        }
+    if state == State.IN_VERIFICATION:
+        if staff:
+            return _(
+                "Verify the documents against the checklist, then approve, reject or ask for a correction."
+            )
+        return _("Our staff are verifying the documents. You need not do anything; we will write to you.")
+    if state == State.AWAITING_SECOND_APPROVAL:
+        if staff:
+            return _("A second member of staff (not the one who approved first) must approve.")
+        return _("Our staff are verifying the documents. You need not do anything; we will write to you.")
+    steps = {
+        State.EXECUTING: _("Approved: the change of registrant is being carried out at the registry."),
+        State.COMPLETED: _("Done: the domains have passed to the new registrant."),
+        State.REJECTED: _("The cesja was rejected: %(why)s") % {"why": cesja.outcome_reason},
+        State.CANCELLED: _("The cesja was cancelled."),
+        State.EXPIRED: _(
+            "The signed documents did not arrive in time. Start a new cesja if you still want it."
+        ),
+        State.FAILED: _("The registry refused the change: %(why)s Our staff will contact you.")
+        % {"why": cesja.outcome_reason},
+    }
+    return str(steps.get(state, ""))
+
+
+def overdue_verifications() -> QuerySet[Cesja]:
+    """Cesje whose documents staff should have verified by now, the longest late first."""
+    return (
+        Cesja.objects.filter(state__in=VERIFICATION_STATES, verification_deadline__lt=timezone.now())
+        .select_related("cedent", "cesjonariusz")
+        .order_by("verification_deadline")
+    )
+
+
+@dataclass(frozen=True)
+class VerificationSheet:
+    """What staff see beside the scan: the data the form must show, the documents, the
+    checklist of the current round and the approvals so far."""
+
+    cesja: Cesja
+    parties: dict[str, dict[str, Any]]
+    current_form: GeneratedDocument | None
+    forms: list[GeneratedDocument]
+    documents: list[ReceivedDocument]
+    checklist: list[tuple[str, str, Any]]
+    approvals: list[Any]
+    late: bool
+
+
+def _party(registrant) -> dict[str, Any]:
+    if registrant is None:
+        return {}
+    return {
+        "name": registrant.display_name,
+        "kind": registrant.get_kind_display(),
+        "identifiers": registrant.identifiers,
+        "legal_form": registrant.get_legal_form_display() if registrant.legal_form else "",
+        "representation": registrant.get_representation_display() if registrant.representation else "",
+        "representatives": [str(r) for r in registrant.representatives.all()],
+        "address": registrant.address_lines,
+    }
+
+
+def verification_sheet(cesja: Cesja) -> VerificationSheet:
+    from . import services
+
+    forms = list(GeneratedDocument.objects.for_case(cesja).order_by("version"))
+    ticks = services.checklist_state(cesja)
+    return VerificationSheet(
+        cesja=cesja,
+        parties={Side.CEDENT: _party(cesja.cedent), Side.CESJONARIUSZ: _party(cesja.cesjonariusz)},
+        current_form=next((f for f in forms if f.superseded_at is None), None),
+        forms=forms,
+        documents=list(ReceivedDocument.objects.for_case(cesja).order_by("id")),
+        checklist=[(code, str(label), ticks[code]) for code, label in ChecklistItem.choices],
+        approvals=list(cesja.approvals.filter(round=cesja.verification_round).select_related("approved_by")),
+        late=cesja.verification_is_late,
+    )

@@ -1,0 +1,86 @@
+"""Two members of staff approve the same cesja at the same moment: one approval, one
+event, one execution at the registry.
+
+Run on whatever database the suite runs on: PostgreSQL's row locks decide the race there;
+SQLite serialises writers, and the same assertions hold.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from django.db import connection
+from django.utils import translation
+
+from assignments.models import Cesja, Reason, Side, State
+from assignments.services import CesjaConflict, approve_cesja, start_cesja, submit_signed_document
+from workflows.models import Channel, EventType
+
+from .helpers import events, scan_of_current_form, tick_everything, wait_state
+
+
+def race(calls: list[Callable[[], Cesja]]) -> list[tuple[str, str]]:
+    barrier = threading.Barrier(len(calls))
+    results: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def run(call: Callable[[], Cesja]) -> None:
+        translation.activate("en")
+        try:
+            barrier.wait()
+            outcome = ("won", call().state)
+        except CesjaConflict as exc:
+            outcome = ("conflict", str(exc))
+        except Exception as exc:  # noqa: BLE001 - the test reports anything else as a failure
+            outcome = ("error", repr(exc))
+        finally:
+            connection.close()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
+def test_two_staff_approve_at_once(
+    cesja_world, cesja_jobs, customer_a, registrant_a, organisation_a, staff_user, domains_staff
+):
+    domain = cesja_world.domain(registrant_a)
+    cesja = start_cesja(
+        initiator=customer_a,
+        side=Side.CEDENT,
+        domains=[domain],
+        cedent_registrant=registrant_a,
+        cesjonariusz_registrant=organisation_a,
+        reason=Reason.PERSON_TO_FIRM,
+        actor=customer_a,
+        channel=Channel.WEB,
+    )
+    submit_signed_document(
+        cesja=cesja, uploaded_file=scan_of_current_form(cesja), kind="signed_form", actor=customer_a
+    )
+    tick_everything(cesja, domains_staff[0])
+    updates = cesja_world.handled("domain:update")
+
+    results = race(
+        [lambda who=who: approve_cesja(cesja=cesja, actor=who, channel=Channel.WEB) for who in domains_staff]
+    )
+
+    assert [r for r in results if r[0] == "error"] == []
+    assert len([r for r in results if r[0] == "won"]) == 1
+    [conflict] = [r[1] for r in results if r[0] == "conflict"]
+    assert "already moved on" in conflict
+    final = wait_state(cesja_jobs, cesja, State.COMPLETED)
+    approvals = events(final, EventType.CESJA_STATE_CHANGED).filter(changes__state__1="executing")
+    assert approvals.count() == 1 and final.approvals.count() == 1
+    assert cesja_world.handled("domain:update") == updates + 1
+    assert events(final, EventType.CESJA_REGISTRY_STEP).filter(data__command="domain:update").count() == 1
+    assert (
+        cesja_world.registry_registrant(domain.name)
+        == organisation_a.__class__.objects.get(pk=organisation_a.pk).registry_handle
+    )

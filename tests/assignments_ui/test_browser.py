@@ -1,0 +1,173 @@
+"""A customer starts a cesja, downloads the form, uploads the signed scan; staff verify and
+approve; both parties see it completed. In Debian's Chromium, against the sandbox registry;
+screenshots go to test-artifacts/cesja-*.png for people to look at."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pikepdf
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from viewflow.workflow.models import Task
+
+from accounts.roles import Team
+from assignments.flows import process_of
+from assignments.models import Cesja, State
+from registry.models import Domain
+from tests.portal.test_browser import CHROMIUM, CHROMIUM_ARGS, log_in
+from transfers.management.commands.process_registry import run_once
+
+from .conftest import INVITATION_LINK
+
+# Playwright's sync API runs an event loop in this thread; Django must be told that the
+# database access from it is deliberate.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _new_page(browser: Browser) -> Page:
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="pl-PL", accept_downloads=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"cesja-{name}.png"), full_page=True)
+
+
+def _scan_pdf() -> bytes:
+    """The signed form as a scanner gives it back: a one-page PDF."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def test_a_cesja_from_start_to_completion(
+    live_server,
+    browser: Browser,
+    cesja_world,
+    cesja_jobs,
+    customer_a,
+    registrant_a,
+    customer_b,
+    registrant_b,
+    staff_user,
+) -> None:
+    from django.core import mail
+
+    domain = cesja_world.domain(registrant_a)
+    base = live_server.url
+
+    # Customer A gives the domain to customer B, starting from the domain's row.
+    cedent = _new_page(browser)
+    log_in(cedent, base, customer_a.username)
+    cedent.locator("#domains tbody tr", has_text=domain.name).get_by_role("link", name="Cesja").click()
+    expect(cedent.locator("h1")).to_have_text("Rozpocznij cesję")
+    expect(cedent.get_by_label(domain.name)).to_be_checked()
+    cedent.get_by_label("Adres e-mail drugiej strony").fill("to-nie-adres")
+    cedent.get_by_label("Powód cesji").select_option("domain_sale")
+    cedent.get_by_role("button", name="Rozpocznij cesję").click()
+    expect(cedent.locator("#id_other_party_email_error")).to_be_visible()
+    expect(cedent.get_by_label(domain.name)).to_be_checked()
+    shot(cedent, "start-refused")
+    cedent.get_by_label("Adres e-mail drugiej strony").fill(customer_b.email)
+    cedent.get_by_role("button", name="Rozpocznij cesję").click()
+    expect(cedent.locator(".badge--state")).to_have_text("Czeka na dołączenie drugiej strony")
+    expect(cedent.locator("h1")).to_have_text(domain.name)
+    cesja = Cesja.objects.get()
+    shot(cedent, "started")
+    case_url = cedent.url
+
+    # B follows the link from the e-mail and joins with their profile.
+    invitation = next(m for m in mail.outbox if customer_b.email in m.to and INVITATION_LINK.search(m.body))
+    taker = _new_page(browser)
+    log_in(taker, base, customer_b.username)
+    taker.goto(base + INVITATION_LINK.search(invitation.body).group(0))
+    expect(taker.locator("h1")).to_have_text("Zapraszamy Cię do cesji")
+    shot(taker, "invitation")
+    taker.get_by_label("Twój profil abonenta").select_option(label="Anna Nowak")
+    taker.get_by_role("button", name="Dołącz do cesji").click()
+    expect(taker.locator(".badge--state")).to_have_text("Czeka na podpisany formularz")
+
+    # A downloads the form: a PDF, as an attachment.
+    cedent.goto(case_url)
+    expect(cedent.locator("#form-number")).to_have_text(f"{cesja.number}/1")
+    shot(cedent, "form")
+    with cedent.expect_download() as info:
+        cedent.get_by_role("link", name="Pobierz formularz (PDF)").click()
+    assert Path(info.value.path()).read_bytes().startswith(b"%PDF")
+
+    # A uploads the signed scan.
+    cedent.get_by_label("Plik").set_input_files(
+        {"name": "cesja-podpisana.pdf", "mimeType": "application/pdf", "buffer": _scan_pdf()}
+    )
+    cedent.get_by_role("button", name="Prześlij").click()
+    expect(cedent.locator(".badge--state")).to_have_text("Dokumenty weryfikowane przez naszych pracowników")
+    expect(cedent.locator("#received .doc")).to_have_count(1)
+    shot(cedent, "uploaded")
+
+    # The domains team: from the queue to the sheet, the checklist, the approval.
+    cesja_jobs.wait_for(
+        lambda: (
+            Task.objects.filter(process=process_of(cesja), flow_task__isnull=False, finished__isnull=True)
+            .filter(owner_permission="accounts.team_domains")
+            .exists()
+        )
+    )
+    staff = staff_user(Team.DOMAINS)
+    verifier = _new_page(browser)
+    log_in(verifier, base, staff.username)
+    verifier.locator("a", has_text=f"#{process_of(cesja).pk}").first.click()
+    expect(verifier.locator(".eyebrow")).to_contain_text(cesja.number)
+    expect(verifier.get_by_role("button", name="Zatwierdź cesję")).to_be_disabled()
+    shot(verifier, "verify")
+    for _ in range(5):
+        verifier.locator(".checklist__form button", has_text="Zaznacz").first.click()
+        verifier.wait_for_load_state("networkidle")
+    expect(verifier.locator(".checklist__item.is-checked")).to_have_count(5)
+    verifier.get_by_label("Notatka do akt").fill("Podpisy i dane zgodne.")
+    verifier.get_by_role("button", name="Zatwierdź cesję").click()
+    expect(verifier.locator(".message--success")).to_be_visible()
+    shot(verifier, "approved")
+
+    # The registry job runs (in-process, or on the worker); the sweep catches up the flow.
+    def completed() -> bool:
+        run_once()
+        return Cesja.objects.get(pk=cesja.pk).state == State.COMPLETED
+
+    cesja_jobs.wait_for(completed, timeout=60)
+
+    cedent.goto(case_url)
+    expect(cedent.locator(".badge--state")).to_have_text("Zakończony")
+    expect(cedent.locator(".progress__step--done")).to_have_count(4)
+    shot(cedent, "completed-cedent")
+    taker.goto(case_url)
+    expect(taker.locator(".badge--state")).to_have_text("Zakończony")
+    shot(taker, "completed-cesjonariusz")
+    taker.get_by_role("link", name="Zobacz swoje domeny").click()
+    expect(taker.locator("#domains .domain-name", has_text=domain.name)).to_be_visible()
+    shot(taker, "home-cesjonariusz")
+    assert Domain.objects.of_account(customer_b).filter(pk=domain.pk).exists()
+    for page in (cedent, taker, verifier):
+        page.context.close()
