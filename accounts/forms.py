@@ -1,4 +1,5 @@
-"""Forms of the customer panel: registrant profiles and their representatives.
+"""Forms of the customer panel: logging in, an invited person's new account, registrant
+profiles and their representatives.
 
 The rules themselves live in ``Registrant.clean()`` and ``accounts.identifiers``; these forms
 only choose the fields for each kind of profile and show the model's messages next to them.
@@ -8,13 +9,15 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.validators import MaxLengthValidator
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 from stdnum.pl import nip, pesel, regon
 
 from .models import Registrant, Representative
+from .roles import Role
 
 ADDRESS_FIELDS = ("street", "postal_code", "city", "country")
 CONTACT_FIELDS = ("email", "phone")
@@ -48,6 +51,59 @@ class LoginForm(UsernameLengthMixin, AuthenticationForm):
 
 class AdminLoginForm(UsernameLengthMixin, AdminAuthenticationForm):
     """The admin's login form: the same length check, and staff status still required."""
+
+
+def email_taken(email: str) -> bool:
+    """Whether any account already uses this address (letter case aside)."""
+    return get_user_model().objects.filter(email__iexact=(email or "").strip()).exists()
+
+
+class InvitedSignUpForm(UserCreationForm):
+    """A customer account for someone invited by e-mail: the address is the invited one,
+    shown and never editable; the password passes Django's validators, which also compare
+    it with the username, the names and the address. There is no open sign-up: only the
+    invitation's page offers this form."""
+
+    email = forms.EmailField(label=_("E-mail address"), disabled=True, required=False)
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "first_name", "last_name", "language")
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        kwargs.setdefault("instance", get_user_model()(email=email, role=Role.CUSTOMER))
+        super().__init__(*args, **kwargs)
+        self.invited_email = email
+        self.fields["email"].initial = email
+        self.fields["email"].help_text = _("The address the invitation was sent to; the account uses it.")
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["username"].validators.append(MaxLengthValidator(self.fields["username"].max_length))
+        self.fields["username"].widget.attrs["autocomplete"] = "username"
+        for name, autocomplete in (("first_name", "given-name"), ("last_name", "family-name")):
+            self.fields[name].required = True
+            self.fields[name].widget.attrs["autocomplete"] = autocomplete
+        # Django's own help is a list, which does not fit a field's one line of help; the
+        # validators themselves still speak, each in its own words, when a password fails.
+        self.fields["password1"].help_text = _(
+            "At least 8 characters, not only digits, not a common password and not like your "
+            "name, username or address."
+        )
+        self.fields["language"].help_text = _("Language of the panel and of the e-mails we send you.")
+        self.order_fields(
+            ["email", "username", "first_name", "last_name", "password1", "password2", "language"]
+        )
+        for name in ("username", "first_name", "last_name", "password1", "password2"):
+            self.fields[name].show_required = True
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if email_taken(self.invited_email):
+            raise forms.ValidationError(
+                _("An account with the address %(email)s already exists: log in with it instead."),
+                code="email_taken",
+                params={"email": self.invited_email},
+            )
+        return cleaned
 
 
 # People type identifiers with spaces, dashes or a "PL" prefix; the form accepts that much

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.forms import BaseInlineFormSet, ModelForm
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,7 @@ from workflows.history import diff, history_text, record_event
 from workflows.models import Channel, EventType
 
 from .models import Registrant, User
+from .roles import Role
 
 REGISTRANT_FIELDS = (
     "kind",
@@ -120,3 +122,59 @@ def change_language(user: User, language: str) -> bool:
         changes=diff({"language": old}, {"language": language}),
     )
     return True
+
+
+def create_customer_account(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    language: str,
+    reason: str,
+    channel: Channel = Channel.WEB,
+    data: dict[str, Any] | None = None,
+) -> User:
+    """A new customer account with its ACCOUNT_CREATED event, as one unit.
+
+    Only an invitation leads here (there is no open sign-up): ``reason`` says which, and
+    ``data`` may name it. The password must already have passed the validators (the form
+    checks it against the names and the address too). A username or an address that some
+    account already uses is refused with a ValidationError for that field.
+    """
+    username = (username or "").strip()
+    email = (email or "").strip()
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose Polish or English.")})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This username is already taken; choose another.")})
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(
+            {"email": _("An account with this address already exists: log in with it instead.")}
+        )
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                username=username,
+                email=email,
+                password=password,
+                first_name=(first_name or "").strip(),
+                last_name=(last_name or "").strip(),
+                role=Role.CUSTOMER,
+                language=language,
+            )
+            record_event(
+                event_type=EventType.ACCOUNT_CREATED,
+                summary=history_text(_("Customer account %(user)s created."), user=user.get_username()),
+                actor=user,
+                channel=channel,
+                subject=user,
+                reason=history_text(reason),
+                changes=diff({}, {"username": user.username, "email": user.email, "language": language}),
+                data={"role": Role.CUSTOMER, **(data or {})},
+            )
+    except IntegrityError:
+        # Someone took the username between the check and the insert.
+        raise ValidationError({"username": _("This username is already taken; choose another.")}) from None
+    return user

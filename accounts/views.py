@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
@@ -45,7 +46,18 @@ def registrant_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _registrant_form(request, registrant)
 
 
+def _next_url(request: HttpRequest) -> str:
+    """Where the customer came from (?next=, e.g. the invitation to a cesja), if it is a
+    page of ours; "" otherwise, and then the form leads home."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else ""
+
+
 def _registrant_form(request: HttpRequest, registrant: Registrant) -> HttpResponse:
+    next_url = _next_url(request)
     is_organisation = registrant.kind == Registrant.Kind.ORGANISATION
     data = request.POST if request.method == "POST" else None
     form = RegistrantForm(data, instance=registrant, kind=registrant.kind)
@@ -63,10 +75,16 @@ def _registrant_form(request: HttpRequest, registrant: Registrant) -> HttpRespon
                 messages.success(request, _("The profile “%(name)s” is saved.") % {"name": saved})
             else:
                 messages.info(request, _("Nothing was changed."))
-            return redirect("home")
+            return redirect(next_url or "home")
         messages.error(request, _("The profile is not saved yet: please correct the marked fields."))
     return render(
         request,
         "accounts/registrant_form.html",
-        {"form": form, "formset": formset, "registrant": registrant, "is_organisation": is_organisation},
+        {
+            "form": form,
+            "formset": formset,
+            "registrant": registrant,
+            "is_organisation": is_organisation,
+            "next": next_url,
+        },
     )

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.roles import AUDIT_PERMISSION
@@ -59,17 +60,22 @@ class Reason(models.TextChoices):
 
 
 class State(models.TextChoices):
-    AWAITING_PARTY = "awaiting_party", _("waiting for the other party to join")
-    AWAITING_DOCUMENTS = "awaiting_documents", _("waiting for the signed form")
-    IN_VERIFICATION = "in_verification", _("documents being verified by our staff")
-    CORRECTION_REQUESTED = "correction_requested", _("correction requested")
-    AWAITING_SECOND_APPROVAL = "awaiting_second_approval", _("waiting for a second approval")
-    EXECUTING = "executing", _("being carried out at the registry")
-    COMPLETED = "completed", _("completed")
-    REJECTED = "rejected", _("rejected")
-    CANCELLED = "cancelled", _("cancelled")
-    EXPIRED = "expired", _("expired")
-    FAILED = "failed", _("failed")
+    # A context of their own: Polish says "cesja" in the feminine ("zakończona") where a
+    # transfer, with the same English words, is masculine ("zakończony").
+    AWAITING_PARTY = "awaiting_party", pgettext_lazy("cesja state", "waiting for the other party to join")
+    AWAITING_DOCUMENTS = "awaiting_documents", pgettext_lazy("cesja state", "waiting for the signed form")
+    IN_VERIFICATION = "in_verification", pgettext_lazy("cesja state", "documents being verified by our staff")
+    CORRECTION_REQUESTED = "correction_requested", pgettext_lazy("cesja state", "correction requested")
+    AWAITING_SECOND_APPROVAL = (
+        "awaiting_second_approval",
+        pgettext_lazy("cesja state", "waiting for a second approval"),
+    )
+    EXECUTING = "executing", pgettext_lazy("cesja state", "being carried out at the registry")
+    COMPLETED = "completed", pgettext_lazy("cesja state", "completed")
+    REJECTED = "rejected", pgettext_lazy("cesja state", "rejected")
+    CANCELLED = "cancelled", pgettext_lazy("cesja state", "cancelled")
+    EXPIRED = "expired", pgettext_lazy("cesja state", "expired")
+    FAILED = "failed", pgettext_lazy("cesja state", "failed")
 
 
 class ChecklistItem(models.TextChoices):

@@ -766,9 +766,42 @@ def _invitation_for(token: str) -> CesjaInvitation:
     return invitation
 
 
+def mask_email(address: str) -> str:
+    """ "j***@example.pl": enough for its owner to recognise, too little to give it away."""
+    local, at, domain = (address or "").strip().partition("@")
+    if not at:
+        return "***"
+    return f"{local[:1]}***@{domain}"
+
+
+def may_claim(invitation: CesjaInvitation, user) -> bool:
+    """Only the account of the invited address takes the invitation (letter case aside);
+    when that side already has an account, only that account."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    cesja = invitation.cesja
+    account_id = cesja.cedent_account_id if invitation.side == Side.CEDENT else cesja.cesjonariusz_account_id
+    if account_id is not None and account_id != user.pk:
+        return False
+    email = (user.email or "").strip().lower()
+    return bool(email) and email == (invitation.email or "").strip().lower()
+
+
+def wrong_account(invitation: CesjaInvitation) -> CesjaRefused:
+    return CesjaRefused(
+        _(
+            "This invitation was sent to %(email)s. Log in with the account of that address, "
+            "or ask the other party to invite the address of this account."
+        )
+        % {"email": mask_email(invitation.email)}
+    )
+
+
 def claim_invitation(*, token: str, actor, channel: str) -> Cesja:
     """The person invited by e-mail has logged in (or just created an account) and followed
-    the link: their account becomes that side's; they join with a profile next."""
+    the link: their account becomes that side's; they join with a profile next. Only the
+    account of the invited address may take it: a link passed on to someone else, or opened
+    while logged in as another customer, changes nothing."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise CesjaRefused(_("Log in or create an account first, then open the invitation link again."))
     with transaction.atomic():
@@ -783,6 +816,9 @@ def claim_invitation(*, token: str, actor, channel: str) -> Cesja:
         other = cesja.cesjonariusz_account if invitation.side == Side.CEDENT else cesja.cedent_account
         if other is not None and other.pk == actor.pk:
             raise CesjaRefused(_("You cannot be both parties to a cesja."))
+        invitation.cesja = cesja  # as locked
+        if not may_claim(invitation, actor):
+            raise wrong_account(invitation)
         invitation.used_at = _now()
         invitation.used_by = actor
         invitation.save(update_fields=["used_at", "used_by"])

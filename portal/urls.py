@@ -13,5 +13,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("transfers.urls")),
     path("", include("assignments.urls")),
+    path("", include("callers.urls")),
     path("documents/", include("documents.urls")),
+    path("", include("audit.urls")),
 ]

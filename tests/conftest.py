@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.worker",
     "tests.fixtures.transfers",
     "tests.fixtures.assignments",
+    "tests.fixtures.history",
 ]

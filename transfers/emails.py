@@ -16,6 +16,8 @@ from django.template import Context, Engine
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
+from workflows.mail import record_sent_email
+
 logger = logging.getLogger(__name__)
 
 LANGUAGES = ("pl", "en")
@@ -63,6 +65,16 @@ def send(kind: str, *, to: str, language: str, context: dict[str, Any]) -> None:
         )
     subject, _, body = text.partition("\n")
     send_mail(subject.strip(), body.lstrip("\n"), settings.DEFAULT_FROM_EMAIL, [to])
+    # What went out, for the auditor: the body only as a digest, for it may carry a code.
+    record_sent_email(
+        kind=kind,
+        recipient=to,
+        subject=subject.strip(),
+        body=body.lstrip("\n"),
+        language=language,
+        case=context.get("transfer"),
+        domain_name=getattr(context.get("domain"), "name", ""),
+    )
     logger.info("transfer e-mail %s sent", kind)
 
 

@@ -38,6 +38,7 @@ class EventType(models.TextChoices):
     USER_LOGGED_OUT = "user.logged_out", _("logged out")
     USER_LOGIN_FAILED = "user.login_failed", _("failed login")
     USER_LANGUAGE_CHANGED = "user.language_changed", _("language changed")
+    ACCOUNT_CREATED = "user.account_created", _("account created")
     REGISTRANT_CREATED = "registrant.created", _("registrant profile created")
     REGISTRANT_UPDATED = "registrant.updated", _("registrant profile changed")
     DOMAIN_CREATED = "domain.created", _("domain recorded")
@@ -58,6 +59,9 @@ class EventType(models.TextChoices):
     CESJA_PARTY_CHANGED = "cesja.party_changed", _("cesja party data corrected")
     CESJA_REGISTRY_STEP = "cesja.registry_step", _("cesja step carried out at the registry")
     CESJA_REGISTRY_DELAYED = "cesja.registry_delayed", _("cesja waiting for the registry")
+    CALLER_VERIFIED = "caller.verified", _("caller verified by authorisation code")
+    CALLER_VERIFICATION_FAILED = "caller.verification_failed", _("caller verification failed")
+    CALLER_EMAIL_RESENT = "caller.email_resent", _("e-mail sent again for a caller")
 
 
 class HistoryEventQuerySet(models.QuerySet):
@@ -152,3 +156,32 @@ class HistoryChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"chain head at event {self.last_event_id}"
+
+
+class SentEmail(models.Model):
+    """A record that a mail went out: to whom, what about, and a SHA-256 of its body.
+
+    The body itself is never kept: a mail may carry an authinfo code we issued, and a code
+    must live nowhere but in the registrant's mailbox. The digest lets an auditor check a
+    copy the recipient produces against what we sent."""
+
+    case_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    case_id = models.CharField(max_length=64, blank=True)
+    domain_name = models.CharField(_("domain"), max_length=253, blank=True, db_index=True)
+    kind = models.CharField(_("kind"), max_length=64)
+    recipient = models.EmailField(_("recipient"))
+    subject = models.CharField(_("subject"), max_length=255)
+    language = models.CharField(_("language"), max_length=8)
+    body_sha256 = models.CharField(_("SHA-256 of the body"), max_length=64)
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("sent e-mail")
+        verbose_name_plural = _("sent e-mails")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["case_type", "case_id", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.sent_at:%Y-%m-%d %H:%M} {self.kind} → {self.recipient}"

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "transfers",
     "assignments",
     "documents",
+    "audit",
+    "callers",
     "portal",
 ]
 

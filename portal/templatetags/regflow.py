@@ -33,6 +33,9 @@ _NAV = [
     ("home", _("Queue"), {Role.STAFF}),
     ("home", _("Queue and workload"), {Role.SUPERVISOR}),
     ("check_domain", _("Check a domain"), {Role.CUSTOMER, Role.STAFF, Role.SUPERVISOR}),
+    ("callers:find", _("Callers"), {Role.STAFF, Role.SUPERVISOR}),
+    ("callers:log", _("Caller verifications"), {Role.AUDITOR, Role.SUPERVISOR}),
+    ("audit:search", _("Requests"), set(HISTORY_READERS)),
     ("history_search", _("History"), set(HISTORY_READERS)),
 ]
 
@@ -52,6 +55,8 @@ def nav_items(context: dict[str, Any]) -> list[NavItem]:
             active = current in {"home", "history_search", "history_event"}
         else:
             active = current == url_name or (url_name == "history_search" and current == "history_event")
+        if url_name == "audit:search":
+            active = request.resolver_match is not None and request.resolver_match.namespace == "audit"
         items.append(NavItem(url=reverse(url_name), label=str(label), active=active))
     if request.user.is_staff:
         items.append(NavItem(url=reverse("admin:index"), label=str(_("Administration")), active=False))

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from accounts import services
 from accounts.models import Registrant, Representative
@@ -309,3 +310,33 @@ def test_anonymous_is_sent_to_login(client, registrant_a) -> None:
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
+
+
+# --- the way back (?next=) ------------------------------------------------------------------
+
+
+def test_a_profile_added_from_another_page_leads_back_there(client_for, customer_a) -> None:
+    back = "/cesje/invitation/abc/"
+    client = client_for(customer_a)
+    page = client.get(PERSON_URL, {"next": back}).content.decode()
+    assert f'name="next" value="{back}"' in page
+    assert f'class="btn btn--ghost" href="{back}"' in page  # "Cancel" goes back too
+    response = client.post(f"{PERSON_URL}?next={back}", person_data())
+    assert response.status_code == 302 and response["Location"] == back
+    # The hidden field alone is enough, and a form that comes back keeps it.
+    response = client.post(ORGANISATION_URL, {**organisation_data(), "nip": "123", "next": back})
+    assert response.status_code == 200 and f'name="next" value="{back}"' in response.content.decode()
+    response = client.post(ORGANISATION_URL, {**organisation_data(), "next": back})
+    assert response["Location"] == back
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example.com/", "//evil.example.com/x", "javascript:alert(1)", "http:///x"]
+)
+def test_a_next_to_another_site_is_ignored(client_for, customer_a, target: str) -> None:
+    client = client_for(customer_a)
+    page = client.get(PERSON_URL, {"next": target}).content.decode()
+    assert f'name="next" value="{escape(target)}"' not in page  # (the language switch has its own)
+    assert f'class="btn btn--ghost" href="{reverse("home")}"' in page
+    response = client.post(PERSON_URL, {**person_data(), "next": target})
+    assert response.status_code == 302 and response["Location"] == reverse("home")

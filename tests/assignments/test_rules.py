@@ -8,15 +8,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Registrant
-from accounts.services import record_registrant_change, registrant_snapshot
+from accounts.services import create_customer_account, record_registrant_change, registrant_snapshot
 from assignments.models import CesjaPolicy, DomainDispute, Reason, Side, State
 from assignments.services import (
     CesjaConflict,
     CesjaRefused,
     approve_cesja,
     cancel_cesja,
+    claim_invitation,
     current_form,
     join_cesja,
+    mask_email,
     reject_cesja,
     request_correction,
     start_cesja,
@@ -375,6 +377,20 @@ def test_either_party_cancels_until_approval(
             cancel_cesja(cesja=cesja, actor=who, channel=Channel.WEB)
 
 
+def _buyer_profile(account) -> Registrant:
+    return Registrant.objects.create(
+        account=account,
+        kind=Registrant.Kind.PERSON,
+        first_name="Ola",
+        last_name="Kupiec",
+        pesel="02070803628",
+        street="ul. Nowa 1",
+        postal_code="00-001",
+        city="Warszawa",
+        email="kupujacy@example.pl",
+    )
+
+
 def test_someone_without_an_account_is_invited_and_joins(cesja_world, customer_a, registrant_a, outsider):
     cesja = start_cesja(
         initiator=customer_a,
@@ -390,26 +406,65 @@ def test_someone_without_an_account_is_invited_and_joins(cesja_world, customer_a
     token = invitation_token("kupujacy@example.pl")
     assert cesja.invitations.get().token_digest != token
 
-    # The buyer creates an account (here: "outsider"), makes a profile and follows the link.
-    buyer = Registrant.objects.create(
-        account=outsider,
-        kind=Registrant.Kind.PERSON,
+    # Someone else's account (the link was passed on) cannot take the invitation.
+    with pytest.raises(CesjaRefused, match=r"sent to k\*\*\*@example\.pl"):
+        join_cesja(
+            cesja=cesja, registrant=_buyer_profile(outsider), actor=outsider, channel=Channel.WEB, token=token
+        )
+    cesja.refresh_from_db()
+    assert cesja.cesjonariusz_account is None and cesja.invitations.get().used_at is None
+    assert not events(cesja, EventType.CESJA_PARTY_CHANGED).exists()
+
+    # The buyer creates an account at the invited address (the letter case may differ),
+    # makes a profile and follows the link.
+    account = create_customer_account(
+        username="ola.kupiec",
+        email="Kupujacy@Example.PL",
+        password="Zakup-Domeny-2026!",
         first_name="Ola",
         last_name="Kupiec",
-        pesel="02070803628",
-        street="ul. Nowa 1",
-        postal_code="00-001",
-        city="Warszawa",
-        email="kupujacy@example.pl",
+        language="pl",
+        reason="Invited by e-mail.",
     )
+    buyer = _buyer_profile(account)
     with pytest.raises(CesjaRefused, match="not valid"):
-        join_cesja(cesja=cesja, registrant=buyer, actor=outsider, channel=Channel.WEB, token="zly-token")
+        join_cesja(cesja=cesja, registrant=buyer, actor=account, channel=Channel.WEB, token="zly-token")
     with pytest.raises(CesjaRefused, match="Only the invited party"):
-        join_cesja(cesja=cesja, registrant=buyer, actor=outsider, channel=Channel.WEB)
-    cesja = join_cesja(cesja=cesja, registrant=buyer, actor=outsider, channel=Channel.WEB, token=token)
-    assert cesja.state == State.AWAITING_DOCUMENTS and cesja.cesjonariusz_account == outsider
-    assert cesja.side_of(outsider) == Side.CESJONARIUSZ and current_form(cesja).version == 1
+        join_cesja(cesja=cesja, registrant=buyer, actor=account, channel=Channel.WEB)
+    cesja = join_cesja(cesja=cesja, registrant=buyer, actor=account, channel=Channel.WEB, token=token)
+    assert cesja.state == State.AWAITING_DOCUMENTS and cesja.cesjonariusz_account == account
+    assert cesja.side_of(account) == Side.CESJONARIUSZ and current_form(cesja).version == 1
     claimed = events(cesja, EventType.CESJA_PARTY_CHANGED).get()
-    assert claimed.actor == outsider and token not in str(claimed.data)
+    assert claimed.actor == account and token not in str(claimed.data)
     with pytest.raises(CesjaRefused, match="already been used"):
         join_cesja(cesja=cesja, registrant=buyer, actor=customer_a, channel=Channel.WEB, token=token)
+
+
+def test_only_the_invited_account_claims_the_invitation(
+    cesja_world, customer_a, registrant_a, customer_b, outsider
+):
+    cesja = start_cesja(
+        initiator=customer_a,
+        side=Side.CEDENT,
+        domains=[cesja_world.domain(registrant_a)],
+        cedent_registrant=registrant_a,
+        other_party_email=customer_b.email,
+        reason=Reason.DOMAIN_SALE,
+        actor=customer_a,
+        channel=Channel.WEB,
+    )
+    token = invitation_token(customer_b.email)
+    assert mask_email(customer_b.email) == "a***@example.pl"
+    for who in (outsider, customer_a):
+        with pytest.raises(CesjaRefused, match=r"sent to a\*\*\*@example\.pl|both parties"):
+            claim_invitation(token=token, actor=who, channel=Channel.WEB)
+    # Another account that happens to share B's address is still not B's: the side is B's.
+    outsider.email = customer_b.email.upper()
+    outsider.save(update_fields=["email"])
+    with pytest.raises(CesjaRefused, match=r"sent to a\*\*\*@example\.pl"):
+        claim_invitation(token=token, actor=outsider, channel=Channel.WEB)
+    cesja.refresh_from_db()
+    assert cesja.cesjonariusz_account == customer_b and cesja.invitations.get().used_at is None
+    assert not events(cesja, EventType.CESJA_PARTY_CHANGED).exists()
+    assert claim_invitation(token=token, actor=customer_b, channel=Channel.WEB).pk == cesja.pk
+    assert cesja.invitations.get().used_by == customer_b

@@ -159,11 +159,11 @@ def test_a_cesja_from_start_to_completion(
     cesja_jobs.wait_for(completed, timeout=60)
 
     cedent.goto(case_url)
-    expect(cedent.locator(".badge--state")).to_have_text("Zakończony")
+    expect(cedent.locator(".badge--state")).to_have_text("Zakończona")
     expect(cedent.locator(".progress__step--done")).to_have_count(4)
     shot(cedent, "completed-cedent")
     taker.goto(case_url)
-    expect(taker.locator(".badge--state")).to_have_text("Zakończony")
+    expect(taker.locator(".badge--state")).to_have_text("Zakończona")
     shot(taker, "completed-cesjonariusz")
     taker.get_by_role("link", name="Zobacz swoje domeny").click()
     expect(taker.locator("#domains .domain-name", has_text=domain.name)).to_be_visible()
@@ -171,3 +171,97 @@ def test_a_cesja_from_start_to_completion(
     assert Domain.objects.of_account(customer_b).filter(pk=domain.pk).exists()
     for page in (cedent, taker, verifier):
         page.context.close()
+
+
+def signup_shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"cesja-signup-{name}.png"), full_page=True)
+
+
+def test_someone_without_an_account_signs_up_from_the_invitation_and_joins(
+    live_server, browser: Browser, cesja_world, customer_a, registrant_a, customer_b
+) -> None:
+    from django.core import mail
+
+    from accounts.models import User
+    from assignments import services
+    from assignments.models import Reason, Side
+    from workflows.models import Channel
+
+    invited = "kupujacy@example.pl"
+    domain = cesja_world.domain(registrant_a)
+    cesja = services.start_cesja(
+        initiator=customer_a,
+        side=Side.CEDENT,
+        domains=[domain],
+        cedent_registrant=registrant_a,
+        other_party_email=invited,
+        reason=Reason.DOMAIN_SALE,
+        actor=customer_a,
+        channel=Channel.WEB,
+    )
+    base = live_server.url
+    message = next(m for m in mail.outbox if invited in m.to)
+    assert "załóż konto" in message.body
+    link = INVITATION_LINK.search(message.body).group(0)
+
+    # Someone else, logged in, opens the link: told where it went, and nothing changes.
+    other = _new_page(browser)
+    log_in(other, base, customer_b.username)
+    other.goto(base + link)
+    expect(other.get_by_role("alert")).to_contain_text("k***@example.pl")
+    expect(other.get_by_label("Twój profil abonenta")).to_have_count(0)
+    signup_shot(other, "0-wrong-account")
+    other.context.close()
+
+    # The invited person, with no account, follows the link from the e-mail.
+    page = _new_page(browser)
+    page.goto(base + link)
+    expect(page.locator("h2#signup-title")).to_have_text("Załóż konto")
+    expect(page.get_by_label("Adres e-mail")).to_have_value(invited)
+    expect(page.get_by_label("Adres e-mail")).to_be_disabled()
+    expect(page.get_by_role("link", name="zaloguj się")).to_have_attribute("href", f"/login/?next={link}")
+    signup_shot(page, "1-form")
+
+    # A username already taken is refused in the form, with the rest kept.
+    page.get_by_label("Nazwa użytkownika").fill(customer_a.username)
+    page.get_by_label("Imię").fill("Ola")
+    page.get_by_label("Nazwisko").fill("Kupiec")
+    page.locator("#id_password1").fill("Zakup-Domeny-2026!")
+    page.get_by_label("Potwierdzenie hasła").fill("Zakup-Domeny-2026!")
+    page.get_by_role("button", name="Załóż konto i przejdź dalej").click()
+    expect(page.locator("#id_username_error")).to_be_visible()
+    expect(page.get_by_label("Imię")).to_have_value("Ola")
+    signup_shot(page, "2-username-taken")
+
+    page.get_by_label("Nazwa użytkownika").fill("ola.kupiec")
+    page.locator("#id_password1").fill("Zakup-Domeny-2026!")
+    page.get_by_label("Potwierdzenie hasła").fill("Zakup-Domeny-2026!")
+    page.get_by_role("button", name="Załóż konto i przejdź dalej").click()
+    expect(page.locator("h1")).to_have_text("Zapraszamy Cię do cesji")
+    expect(page.locator(".message--success")).to_contain_text("ola.kupiec")
+    signup_shot(page, "3-account-ready")
+    assert User.objects.get(username="ola.kupiec").email == invited
+
+    # No profile yet: add one, and come back to the invitation.
+    page.get_by_role("link", name="Dodaj osobę").click()
+    page.get_by_label("Imię").fill("Ola")
+    page.get_by_label("Nazwisko").fill("Kupiec")
+    page.get_by_label("PESEL").fill("02070803628")
+    page.get_by_label("Ulica i numer").fill("ul. Nowa 1")
+    page.get_by_label("Kod pocztowy").fill("00-001")
+    page.get_by_label("Miejscowość").fill("Warszawa")
+    page.get_by_label("E-mail").fill(invited)
+    signup_shot(page, "4-profile")
+    page.get_by_role("button", name="Zapisz profil").click()
+    expect(page.locator("h1")).to_have_text("Zapraszamy Cię do cesji")
+    page.get_by_label("Twój profil abonenta").select_option(label="Ola Kupiec")
+    signup_shot(page, "5-choose-profile")
+    page.get_by_role("button", name="Dołącz do cesji").click()
+    expect(page.locator(".badge--state")).to_have_text("Czeka na podpisany formularz")
+    expect(page.locator("#form-number")).to_have_text(f"{cesja.number}/1")
+    signup_shot(page, "6-joined")
+    cesja.refresh_from_db()
+    assert cesja.cesjonariusz.display_name == "Ola Kupiec"
+    assert cesja.cesjonariusz_account.username == "ola.kupiec"
+    page.context.close()

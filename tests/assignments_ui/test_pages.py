@@ -11,10 +11,15 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
+from django.utils.text import capfirst
 
+from accounts.roles import Team
+from assignments import services
 from assignments.models import Cesja, ChecklistItem, ChecklistTick, State
 from documents.models import GeneratedDocument, ReceivedDocument
 from registry.models import Domain
+from transfers.models import Transfer
+from workflows.models import Channel
 
 from .conftest import invitation_token, not_a_document, signed_pdf, signed_png, tick_all
 
@@ -446,3 +451,47 @@ def test_a_missed_documents_deadline_shows_as_late(client_for, customer_a, joine
     assert page.count('class="badge badge--danger"') >= 2  # beside the state and beside the date
     home = _page(client_for(customer_a).get(reverse("home")))
     assert 'class="badge badge--danger"' in home
+
+
+# --- Polish grammatical gender --------------------------------------------------------------
+
+CESJA_STATES_PL = {
+    State.AWAITING_PARTY: "czeka na dołączenie drugiej strony",
+    State.COMPLETED: "zakończona",
+    State.REJECTED: "odrzucona",
+    State.CANCELLED: "anulowana",
+    State.EXPIRED: "wygasła",
+    State.FAILED: "nieudana",
+}
+
+
+def test_a_cesja_is_feminine_in_polish_and_a_transfer_stays_masculine() -> None:
+    with translation.override("pl"):
+        for state, polish in CESJA_STATES_PL.items():
+            assert str(State(state).label) == polish
+            assert Cesja(state=state).get_state_display() == polish
+        assert str(Transfer.State.COMPLETED.label) == "zakończony"
+        assert str(Transfer.State.CANCELLED.label) == "anulowany"
+        assert capfirst(Cesja(state=State.COMPLETED).get_state_display()) == "Zakończona"
+        assert capfirst(Transfer(state=Transfer.State.COMPLETED).get_state_display()) == "Zakończony"
+    with translation.override("en"):
+        assert Cesja(state=State.COMPLETED).get_state_display() == "completed"
+
+
+def test_an_ended_cesja_reads_right_on_every_page(
+    client_for, start_cesja, customer_a, staff_user, supervisor
+) -> None:
+    cesja = start_cesja()
+    services.cancel_cesja(cesja=cesja, actor=customer_a, channel=Channel.WEB, reason="Rezygnacja")
+    badge = '<span class="badge badge--neutral badge--state">Anulowana</span>'
+    case = _page(client_for(customer_a).get(reverse("assignments:detail", args=[cesja.pk])))
+    assert badge in case and "Anulowany" not in case
+    home = _page(client_for(customer_a).get(reverse("home")))
+    assert re.search(r'<span class="badge badge--\w+">Anulowana</span>', home)
+    for reader in (staff_user(Team.DOMAINS), supervisor):
+        sheet = _page(client_for(reader).get(reverse("assignments:verify", args=[cesja.pk])))
+        assert badge in sheet
+    # A step refused because of the state says it in the feminine too.
+    with translation.override("pl"):
+        refusal = str(services.conflict_for(Cesja.objects.get(pk=cesja.pk)).message)
+    assert "anulowana" in refusal and "anulowany" not in refusal

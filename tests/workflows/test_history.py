@@ -2,9 +2,10 @@
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from accounts.models import User
+from workflows.guard import history_guard_lifted
 from workflows.history import diff, iter_chain_problems, record_event
 from workflows.models import GENESIS_HASH, Channel, EventType, HistoryEvent
 
@@ -67,9 +68,15 @@ def test_verify_history_names_the_first_broken_link_after_a_one_byte_change(acto
     call_command("verify_history")
     assert "3 events" in capsys.readouterr().out
     table = HistoryEvent._meta.db_table
-    with connection.cursor() as cursor:
-        # What someone with database access might do: flip one character of the reason.
-        cursor.execute(f"UPDATE {table} SET reason = %s WHERE id = %s", ["customer askeD", events[1].pk])  # noqa: S608
+    update = f"UPDATE {table} SET reason = %s WHERE id = %s"  # noqa: S608
+    # The database itself refuses the change...
+    refused = pytest.raises(DatabaseError, match="append-only")
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(update, ["customer askeD", events[1].pk])
+    # ...so the tamperer needs the table owner's DDL to get past it: flip one character of the reason.
+    with history_guard_lifted(), connection.cursor() as cursor:
+        cursor.execute(update, ["customer askeD", events[1].pk])
+    assert HistoryEvent.objects.get(pk=events[1].pk).reason == "customer askeD"
     with pytest.raises(CommandError, match=f"event {events[1].pk}: its content does not match"):
         call_command("verify_history")
 
@@ -77,7 +84,7 @@ def test_verify_history_names_the_first_broken_link_after_a_one_byte_change(acto
 def test_a_removed_event_breaks_the_link_of_the_next(actor):
     events = _three_events(actor)
     table = HistoryEvent._meta.db_table
-    with connection.cursor() as cursor:
+    with history_guard_lifted(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE id = %s", [events[1].pk])  # noqa: S608
     problems = list(iter_chain_problems())
     assert problems[0].event_id == events[2].pk

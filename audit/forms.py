@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from workflows.models import Channel
+
+from . import selectors
+
+
+class RequestSearchForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("any")), (selectors.TRANSFER, _("Transfer")), (selectors.CESJA, _("Cesja"))],
+    )
+    domain = forms.CharField(label=_("Domain"), required=False, max_length=253)
+    party = forms.CharField(
+        label=_("Party"), required=False, max_length=200, help_text=_("Name of either party.")
+    )
+    identifier = forms.CharField(
+        label=_("PESEL / NIP / REGON / KRS"), required=False, max_length=20, help_text=_("Of either party.")
+    )
+    staff = forms.CharField(
+        label=_("Staff member"),
+        required=False,
+        max_length=150,
+        help_text=_("Anyone who acted on the request."),
+    )
+    state = forms.ChoiceField(label=_("State"), required=False)
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("any")), *Channel.choices]
+    )
+    date_from = forms.DateField(
+        label=_("Started from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=_("Started until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", _("any")), *selectors.state_choices()]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end of the period is before its start."))
+        return cleaned
+
+    def filters(self) -> selectors.RequestFilters:
+        """The filters of a valid form; an invalid one finds nothing rather than everything,
+        so that an export never holds more than the auditor asked for."""
+        if not self.is_bound:
+            return selectors.RequestFilters()
+        if not self.is_valid():
+            return selectors.RequestFilters(kind="none")
+        data = self.cleaned_data
+        return selectors.RequestFilters(
+            kind=data["kind"],
+            domain=data["domain"].strip(),
+            party=data["party"].strip(),
+            identifier=data["identifier"].strip(),
+            staff=data["staff"].strip(),
+            state=data["state"],
+            channel=data["channel"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )

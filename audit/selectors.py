@@ -1,0 +1,364 @@
+"""What the auditor reads: requests (transfers and cesje) found by many criteria, and the
+complete record of one request. Nothing here writes."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import idna
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Exists, Model, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Cast
+from django.http import Http404
+from django.utils import timezone
+
+from assignments.models import Cesja
+from assignments.models import State as CesjaState
+from documents.models import GeneratedDocument, ReceivedDocument
+from registry.models import RegistryCommand
+from registry.names import to_unicode
+from transfers.models import State as TransferState
+from transfers.models import Transfer
+from workflows.models import Channel, HistoryEvent, SentEmail
+
+TRANSFER = "transfer"
+CESJA = "cesja"
+KINDS = (TRANSFER, CESJA)
+# A request's start runs registry checks (domain info, contact info) just before its row
+# is written; commands on its domains this long before the start belong to it.
+START_CHECKS_LEAD = timedelta(minutes=5)
+
+
+def state_choices() -> list[tuple[str, str]]:
+    """Both kinds' states; the five end states mean the same in both and appear once."""
+    seen: dict[str, str] = {}
+    for value, label in [*TransferState.choices, *CesjaState.choices]:
+        seen.setdefault(value, str(label))
+    return sorted(seen.items(), key=lambda item: item[1])
+
+
+@dataclass(frozen=True)
+class RequestFilters:
+    kind: str = ""
+    domain: str = ""
+    party: str = ""
+    identifier: str = ""
+    staff: str = ""
+    state: str = ""
+    channel: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _domain_forms(text: str) -> set[str]:
+    """What a typed name (or part of one) may be stored as: as typed, and as A-labels."""
+    text = text.strip().lower().rstrip(".")
+    forms = {text}
+    # A part of a name that is not valid IDNA is still searched for as typed.
+    with contextlib.suppress(idna.IDNAError):
+        forms.add(
+            ".".join(idna.encode(label, uts46=True).decode() if label else "" for label in text.split("."))
+        )
+    return {form for form in forms if form}
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _events_of(model: type[Model], *q: Q, **conditions: Any) -> Exists:
+    """Whether the request has an event matching the conditions."""
+    return Exists(
+        HistoryEvent.objects.filter(
+            *q,
+            subject_type=ContentType.objects.get_for_model(model),
+            subject_id=Cast(OuterRef("pk"), CharField()),
+            **conditions,
+        )
+    )
+
+
+def _staff_q(text: str) -> Q:
+    return (
+        Q(actor__username__icontains=text)
+        | Q(actor__first_name__icontains=text)
+        | Q(actor__last_name__icontains=text)
+        | Q(actor_label__icontains=text)
+    )
+
+
+def _party_q(prefix: str, text: str) -> Q:
+    q = Q()
+    for part in text.split():
+        q &= (
+            Q(**{f"{prefix}__first_name__icontains": part})
+            | Q(**{f"{prefix}__last_name__icontains": part})
+            | Q(**{f"{prefix}__name__icontains": part})
+        )
+    return q
+
+
+def _identifier_q(prefix: str, number: str) -> Q:
+    return (
+        Q(**{f"{prefix}__pesel": number})
+        | Q(**{f"{prefix}__nip": number})
+        | Q(**{f"{prefix}__regon": number})
+        | Q(**{f"{prefix}__krs": number})
+    )
+
+
+def _period(filters: RequestFilters) -> Q:
+    q = Q()
+    tz = timezone.get_current_timezone()
+    if filters.date_from:
+        q &= Q(created_at__gte=datetime.combine(filters.date_from, time.min, tzinfo=tz))
+    if filters.date_to:
+        q &= Q(created_at__lt=datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=tz))
+    return q
+
+
+def _filtered_transfers(filters: RequestFilters) -> QuerySet[Transfer]:
+    transfers = Transfer.objects.filter(_period(filters))
+    if filters.domain:
+        q = Q()
+        for form in _domain_forms(filters.domain):
+            q |= Q(domain_name__icontains=form)
+        transfers = transfers.filter(q)
+    if filters.party:
+        transfers = transfers.filter(
+            _party_q("registrant", filters.party)
+            | Q(account__first_name__icontains=filters.party)
+            | Q(account__last_name__icontains=filters.party)
+        )
+    if filters.identifier:
+        transfers = transfers.filter(_identifier_q("registrant", _digits(filters.identifier)))
+    if filters.state:
+        transfers = transfers.filter(state=filters.state)
+    if filters.staff:
+        transfers = transfers.filter(_events_of(Transfer, _staff_q(filters.staff)))
+    if filters.channel:
+        transfers = transfers.filter(_events_of(Transfer, channel=filters.channel))
+    return transfers
+
+
+def _filtered_cesje(filters: RequestFilters) -> QuerySet[Cesja]:
+    cesje = Cesja.objects.filter(_period(filters))
+    if filters.domain:
+        q = Q()
+        for form in _domain_forms(filters.domain):
+            q |= Q(items__domain_name__icontains=form)
+        cesje = cesje.filter(pk__in=Cesja.objects.filter(q).values("pk"))
+    if filters.party:
+        cesje = cesje.filter(_party_q("cedent", filters.party) | _party_q("cesjonariusz", filters.party))
+    if filters.identifier:
+        number = _digits(filters.identifier)
+        cesje = cesje.filter(_identifier_q("cedent", number) | _identifier_q("cesjonariusz", number))
+    if filters.state:
+        cesje = cesje.filter(state=filters.state)
+    if filters.staff:
+        cesje = cesje.filter(_events_of(Cesja, _staff_q(filters.staff)))
+    if filters.channel:
+        cesje = cesje.filter(_events_of(Cesja, channel=filters.channel))
+    return cesje
+
+
+def search_requests(filters: RequestFilters) -> QuerySet:
+    """One list of both kinds, newest first, as ``{"kind", "pk", "created_at"}`` rows: the
+    union is what gets counted and paginated; ``load_requests`` fetches a page's objects."""
+    parts = []
+    if filters.kind in ("", TRANSFER):
+        parts.append(
+            _filtered_transfers(filters)
+            .order_by()
+            .annotate(kind=Value(TRANSFER, output_field=CharField()))
+            .values("kind", "pk", "created_at")
+        )
+    if filters.kind in ("", CESJA):
+        parts.append(
+            _filtered_cesje(filters)
+            .order_by()
+            .annotate(kind=Value(CESJA, output_field=CharField()))
+            .values("kind", "pk", "created_at")
+        )
+    if not parts:
+        return Transfer.objects.none().values("pk")
+    first, *others = parts
+    rows = first.union(*others) if others else first
+    return rows.order_by("-created_at", "-pk")
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    kind: str
+    pk: int
+    obj: Transfer | Cesja
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}-{self.pk}"
+
+    @property
+    def label(self) -> str:
+        if self.kind == TRANSFER:
+            return f"T-{self.pk}"
+        return self.obj.number or f"C-{self.pk}"
+
+    @property
+    def domains(self) -> list[str]:
+        if self.kind == TRANSFER:
+            return [self.obj.display_name]
+        return [item.display_name for item in self.obj.items.all()]
+
+    @property
+    def parties(self) -> list[str]:
+        if self.kind == TRANSFER:
+            registrant = self.obj.registrant
+            if registrant is not None:
+                return [registrant.display_name]
+            account = self.obj.account
+            return [str(account)] if account is not None else []
+        return [party.display_name for party in (self.obj.cedent, self.obj.cesjonariusz) if party is not None]
+
+    @property
+    def state_label(self) -> str:
+        return self.obj.get_state_display()
+
+    @property
+    def created_at(self) -> datetime:
+        return self.obj.created_at
+
+
+def _transfers() -> QuerySet[Transfer]:
+    return Transfer.objects.select_related("registrant", "account", "tld", "other_registrar")
+
+
+def _cesje() -> QuerySet[Cesja]:
+    return Cesja.objects.select_related("cedent", "cesjonariusz").prefetch_related("items")
+
+
+def load_requests(rows: Iterable[dict[str, Any]]) -> list[RequestRow]:
+    """The objects behind union rows, two queries (plus one prefetch) whatever their number."""
+    rows = list(rows)
+    transfer_ids = [row["pk"] for row in rows if row["kind"] == TRANSFER]
+    cesja_ids = [row["pk"] for row in rows if row["kind"] == CESJA]
+    objects = {}
+    if transfer_ids:
+        objects.update({(TRANSFER, t.pk): t for t in _transfers().filter(pk__in=transfer_ids)})
+    if cesja_ids:
+        objects.update({(CESJA, c.pk): c for c in _cesje().filter(pk__in=cesja_ids)})
+    return [
+        RequestRow(kind=row["kind"], pk=row["pk"], obj=objects[(row["kind"], row["pk"])])
+        for row in rows
+        if (row["kind"], row["pk"]) in objects
+    ]
+
+
+def request_by_ref(ref: str) -> RequestRow:
+    kind, _, pk = ref.partition("-")
+    if kind not in KINDS or not pk.isdigit():
+        raise Http404
+    queryset = _transfers() if kind == TRANSFER else _cesje()
+    obj = queryset.filter(pk=int(pk)).first()
+    if obj is None:
+        raise Http404
+    return RequestRow(kind=kind, pk=obj.pk, obj=obj)
+
+
+# ---------------------------------------------------------------------- one request's record
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass
+class RequestRecord:
+    request: RequestRow
+    events: list[HistoryEvent]
+    changes: dict[int, list[Change]]
+    generated: list[GeneratedDocument]
+    received: list[ReceivedDocument]
+    commands: list[RegistryCommand]
+    emails: list[SentEmail]
+    domain_names: list[str] = field(default_factory=list)
+
+    @property
+    def event_rows(self) -> list[tuple[HistoryEvent, list[Change]]]:
+        return [(event, self.changes.get(event.pk, [])) for event in self.events]
+
+    @property
+    def period(self) -> tuple[datetime, datetime | None]:
+        return self.request.obj.created_at, self.request.obj.resolved_at
+
+
+def _window(obj: Transfer | Cesja) -> Q:
+    start = obj.created_at - START_CHECKS_LEAD
+    q = Q(sent_at__gte=start)
+    if obj.resolved_at is not None:
+        q &= Q(sent_at__lte=obj.resolved_at + START_CHECKS_LEAD)
+    return q
+
+
+def request_record(row: RequestRow) -> RequestRecord:
+    """Everything recorded about one request: its events in order, each document version
+    and upload, every registry command sent for it and every mail sent about it."""
+    obj = row.obj
+    case_type = ContentType.objects.get_for_model(obj)
+    names = [obj.domain_name] if row.kind == TRANSFER else [item.domain_name for item in obj.items.all()]
+    # Registry commands and messages are recorded against the domain, not the request: the
+    # ones on its domains while it was open are part of its story.
+    start = obj.created_at - START_CHECKS_LEAD
+    domain_events = Q(domain_name__in=names, subject_type__model="domain", occurred_at__gte=start)
+    if obj.resolved_at is not None:
+        domain_events &= Q(occurred_at__lte=obj.resolved_at + START_CHECKS_LEAD)
+    events = list(
+        HistoryEvent.objects.filter(Q(subject_type=case_type, subject_id=str(obj.pk)) | domain_events)
+        .select_related("actor")
+        .order_by("id")
+    )
+    key_prefix = f"{row.kind}:{obj.pk}:"
+    commands = list(
+        RegistryCommand.objects.filter(
+            Q(idempotency_key__startswith=key_prefix) | (Q(object_name__in=names) & _window(obj))
+        )
+        .select_related("actor")
+        .order_by("sent_at", "id")
+    )
+    return RequestRecord(
+        request=row,
+        events=events,
+        changes={
+            event.pk: [Change(name, *values) for name, values in sorted(event.changes.items())]
+            for event in events
+            if isinstance(event.changes, dict)
+        },
+        generated=list(
+            GeneratedDocument.objects.filter(case_type=case_type, case_id=obj.pk)
+            .select_related("created_by")
+            .order_by("kind", "version")
+        ),
+        received=list(
+            ReceivedDocument.objects.filter(case_type=case_type, case_id=obj.pk)
+            .select_related("uploaded_by", "received_by", "form")
+            .order_by("id")
+        ),
+        commands=commands,
+        emails=list(SentEmail.objects.filter(case_type=case_type, case_id=str(obj.pk)).order_by("id")),
+        domain_names=[to_unicode(name) for name in names],
+    )
+
+
+def channel_label(value: str) -> str:
+    return str(Channel(value).label) if value in Channel.values else value
+
+
+def records_for(rows: Sequence[RequestRow]) -> list[RequestRecord]:
+    return [request_record(row) for row in rows]
