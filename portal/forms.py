@@ -65,3 +65,30 @@ class HistorySearchForm(forms.Form):
             date_from=data["date_from"],
             date_to=data["date_to"],
         )
+
+
+class QueueFilterForm(forms.Form):
+    """The team queue's filters; read by workflows.queues.parse_filters."""
+
+    type = forms.ChoiceField(label=_("Task type"), required=False)
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[("new", _("Waiting")), ("assigned", _("Held by someone")), ("all", _("All"))],
+    )
+    older_than = forms.IntegerField(label=_("Older than (days)"), required=False, min_value=0)
+    deadline = forms.ChoiceField(
+        label=_("Deadline"),
+        required=False,
+        choices=[("", _("All")), ("warning", _("Due soon")), ("overdue", _("Overdue"))],
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from workflows.models import TaskDeadline
+        from workflows.queues import ensure_default_deadlines
+
+        ensure_default_deadlines()
+        self.fields["type"].choices = [("", _("All"))] + [
+            (row.flow_task, row.label or row.flow_task) for row in TaskDeadline.objects.all()
+        ]

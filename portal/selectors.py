@@ -36,13 +36,11 @@ from registry.models import Domain, Tld
 from registry.names import DomainName, parse_domain_name
 from transfers import selectors as transfer_selectors
 from transfers.models import TERMINAL_STATES, Transfer
+from workflows import queues
 from workflows.models import GENESIS_HASH, HistoryEvent
 
 from .display import StatusText, describe_statuses
 
-# Flows do not carry deadlines yet; until they do, a task that has waited this long is
-# shown as late, because the time from report to resolution is what customers judge.
-OVERDUE_AFTER = timedelta(days=2)
 # Domains expiring within this many days are flagged on the customer's home page.
 EXPIRY_WARNING = timedelta(days=30)
 
@@ -72,17 +70,28 @@ def inbox(user: User) -> QuerySet[Task]:
 class TaskRow:
     task: Task
     title: str
-    overdue: bool
+    due: queues.Due
     # The page of the request the task belongs to, when its process has one (a transfer, a cesja).
     request_url: str = ""
 
+    @property
+    def overdue(self) -> bool:
+        return self.due.overdue
 
-def task_rows(tasks: QuerySet[Task], *, now: datetime | None = None) -> list[TaskRow]:
+    @property
+    def warning(self) -> bool:
+        return self.due.status == queues.WARNING
+
+
+def task_rows(tasks, *, now: datetime | None = None) -> list[TaskRow]:
+    """Rows for the task table, in the order given; ``tasks`` are tasks or (task, due) pairs."""
     now = now or timezone.now()
     transfer_type = ContentType.objects.get_for_model(Transfer)
     cesja_type = ContentType.objects.get_for_model(Cesja)
+    table = queues.deadline_table()
     rows = []
-    for task in tasks:
+    for item in tasks:
+        task, due = item if isinstance(item, tuple) else (item, queues.due_of(item, table, now))
         # A task whose flow is no longer in the code has no title; the template names it "Task".
         title = str(task.title or "") if task.flow_task is not None else ""
         process = task.process
@@ -91,11 +100,7 @@ def task_rows(tasks: QuerySet[Task], *, now: datetime | None = None) -> list[Tas
             request_url = reverse("transfers:detail", args=[process.artifact_object_id])
         elif process.artifact_content_type_id == cesja_type.pk and process.artifact_object_id:
             request_url = reverse("assignments:verify", args=[process.artifact_object_id])
-        rows.append(
-            TaskRow(
-                task=task, title=title, overdue=task.created <= now - OVERDUE_AFTER, request_url=request_url
-            )
-        )
+        rows.append(TaskRow(task=task, title=title, due=due, request_url=request_url))
     return rows
 
 
@@ -111,8 +116,7 @@ class TeamLoad:
 
 def workload_by_team(*, now: datetime | None = None) -> list[TeamLoad]:
     """Open tasks of every team: waiting in the queue, taken by someone, and late."""
-    now = now or timezone.now()
-    late = Q(created__lte=now - OVERDUE_AFTER)
+    late_by_team, _late_by_owner = queues.overdue_counts(now=now)
     counts = {
         row["owner_permission"]: row
         for row in open_tasks()
@@ -121,7 +125,6 @@ def workload_by_team(*, now: datetime | None = None) -> list[TeamLoad]:
         .annotate(
             waiting=Count("id", filter=Q(owner__isnull=True)),
             in_progress=Count("id", filter=Q(owner__isnull=False)),
-            overdue=Count("id", filter=late),
             oldest=Min("created"),
         )
     }
@@ -134,23 +137,21 @@ def workload_by_team(*, now: datetime | None = None) -> list[TeamLoad]:
                 label=str(team.label),
                 waiting=row.get("waiting", 0),
                 in_progress=row.get("in_progress", 0),
-                overdue=row.get("overdue", 0),
+                overdue=late_by_team.get(team_permission(team), 0),
                 oldest=row.get("oldest"),
             )
         )
     return loads
 
 
-def workload_by_person(*, now: datetime | None = None) -> QuerySet[User]:
-    """Every active back-office person with the number of open tasks they hold."""
-    now = now or timezone.now()
+def workload_by_person(*, now: datetime | None = None) -> list[User]:
+    """Every active back-office person with the number of open tasks they hold and how many
+    of them are past their deadline (``open_tasks``, ``overdue_tasks``)."""
+    _late_by_team, late_by_owner = queues.overdue_counts(now=now)
     open_held = Q(task__finished__isnull=True) & ~Q(task__status__in=[STATUS.DONE, STATUS.CANCELED])
-    return (
+    people = (
         User.objects.filter(role__in=BACK_OFFICE_ROLES, is_active=True)
-        .annotate(
-            open_tasks=Count("task", filter=open_held),
-            overdue_tasks=Count("task", filter=open_held & Q(task__created__lte=now - OVERDUE_AFTER)),
-        )
+        .annotate(open_tasks=Count("task", filter=open_held))
         .annotate(
             # Teams in the order the registrar lists them, not alphabetically by code.
             team_order=Case(
@@ -161,6 +162,10 @@ def workload_by_person(*, now: datetime | None = None) -> QuerySet[User]:
         )
         .order_by("team_order", "-open_tasks", "last_name", "username")
     )
+    result = list(people)
+    for person in result:
+        person.overdue_tasks = late_by_owner.get(person.pk, 0)
+    return result
 
 
 # --- customers ---------------------------------------------------------------------------

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("callers.urls")),
     path("documents/", include("documents.urls")),
     path("", include("audit.urls")),
+    path("", include("workflows.urls")),
 ]

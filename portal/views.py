@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accounts.access import HISTORY_READERS, role_required
-from accounts.roles import Role
+from accounts.roles import SUPERVISOR_PERMISSION, Role
+from workflows import queues
 from workflows.models import HistoryEvent
 
 from . import selectors
-from .forms import DomainCheckForm, HistorySearchForm
+from .forms import DomainCheckForm, HistorySearchForm, QueueFilterForm
 
 HISTORY_PAGE_SIZE = 25
 
@@ -52,23 +53,31 @@ def customer_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _queues(user) -> dict:
+def _queues(request: HttpRequest) -> dict:
+    user = request.user
+    filter_form = QueueFilterForm(request.GET or None)
+    filters = queues.parse_filters(request.GET)
+    members = list(queues.team_members(user.team)) if user.team else []
     return {
-        "queue": selectors.task_rows(selectors.team_queue(user.team)),
-        "inbox": selectors.task_rows(selectors.inbox(user)),
+        "queue": selectors.task_rows(queues.team_tasks(user.team, filters)) if user.team else [],
+        "inbox": selectors.task_rows(queues.held_by(user)),
         "team_label": user.get_team_display(),
-        "overdue_days": selectors.OVERDUE_AFTER.days,
+        "filter_form": filter_form,
+        "filtered": bool(request.GET),
+        "members": members,
+        "is_supervisor": user.has_perm(SUPERVISOR_PERMISSION),
+        "next_url": request.get_full_path(),
     }
 
 
 @role_required(Role.STAFF)
 def staff_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home_staff.html", _queues(request.user))
+    return render(request, "portal/home_staff.html", _queues(request))
 
 
 @role_required(Role.SUPERVISOR)
 def supervisor_home(request: HttpRequest) -> HttpResponse:
-    context = _queues(request.user)
+    context = _queues(request)
     teams = selectors.workload_by_team()
     context["teams"] = teams
     context["totals"] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import HistoryEvent
+from .models import HistoryEvent, TaskDeadline
 
 
 @admin.register(HistoryEvent)
@@ -23,3 +23,12 @@ class HistoryEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(TaskDeadline)
+class TaskDeadlineAdmin(admin.ModelAdmin):
+    """Deadlines of the human tasks: how long each kind may wait, and how early staff are warned."""
+
+    list_display = ("flow_task", "label", "hours", "warning_before")
+    list_editable = ("hours", "warning_before")
+    search_fields = ("flow_task", "label")

@@ -62,6 +62,11 @@ class EventType(models.TextChoices):
     CALLER_VERIFIED = "caller.verified", _("caller verified by authorisation code")
     CALLER_VERIFICATION_FAILED = "caller.verification_failed", _("caller verification failed")
     CALLER_EMAIL_RESENT = "caller.email_resent", _("e-mail sent again for a caller")
+    TASK_CLAIMED = "task.claimed", _("task taken from the queue")
+    TASK_RELEASED = "task.released", _("task put back in the queue")
+    TASK_REASSIGNED = "task.reassigned", _("task handed to another person")
+    TASK_DEADLINE_WARNING = "task.deadline_warning", _("task deadline approaching")
+    TASK_ESCALATED = "task.escalated", _("task past its deadline escalated")
 
 
 class HistoryEventQuerySet(models.QuerySet):
@@ -185,3 +190,32 @@ class SentEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sent_at:%Y-%m-%d %H:%M} {self.kind} → {self.recipient}"
+
+
+class TaskDeadline(models.Model):
+    """How long a kind of human task may wait, and how early staff are warned."""
+
+    # The flow task's reference as viewflow stores it, e.g. "transfers/flows.IncomingTransferFlow.review".
+    flow_task = models.CharField(_("task type"), max_length=255, unique=True)
+    label = models.CharField(_("name"), max_length=200, blank=True)
+    hours = models.PositiveIntegerField(_("deadline (hours)"))
+    warning_before = models.PositiveIntegerField(_("warning before the deadline (hours)"))
+
+    class Meta:
+        verbose_name = _("task deadline")
+        verbose_name_plural = _("task deadlines")
+        ordering = ["flow_task"]
+
+    def __str__(self) -> str:
+        return self.label or self.flow_task
+
+
+class TaskDeadlineState(models.Model):
+    """What the deadline sweep has already done for one task, so each step happens once."""
+
+    task_id = models.BigIntegerField(primary_key=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"task {self.task_id}"

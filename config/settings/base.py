@@ -177,6 +177,7 @@ CELERY_BEAT_SCHEDULE = {
     "cesja-retry-waiting": {"task": "assignments.tasks.retry_waiting_cesje", "schedule": 60.0},
     "cesja-reminders": {"task": "assignments.tasks.send_cesja_reminders", "schedule": 3600.0},
     "cesja-expiry": {"task": "assignments.tasks.expire_overdue_cesje", "schedule": 600.0},
+    "task-deadlines": {"task": "workflows.tasks.warn_and_escalate", "schedule": 600.0},
 }
 
 # Transfers. The sealing key of the authinfo codes customers enter; without it a key is

@@ -94,3 +94,19 @@ def task_status(code: str) -> str:
 def domain_unicode(ascii_name: str) -> str:
     """A stored A-label (xn--...) as people write it."""
     return to_unicode(ascii_name) if ascii_name else ""
+
+
+def _span(value: timedelta) -> str:
+    """A short length of time: whole days from a day up, hours below (at least 1 h)."""
+    hours = max(int(value.total_seconds() // 3600), 1)
+    if hours >= 24:
+        return str(_("%(n)s d") % {"n": hours // 24})
+    return str(_("%(n)s h") % {"n": hours})
+
+
+@register.filter
+def due_text(due) -> str:
+    """A task's deadline as a badge reads: "due in 3 h", "overdue by 1 d"."""
+    if due.overdue:
+        return str(_("overdue by %(span)s") % {"span": _span(due.late_by)})
+    return str(_("due in %(span)s") % {"span": _span(due.left)})

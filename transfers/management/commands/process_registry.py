@@ -1,7 +1,8 @@
 """One round of the registry's background work, or rounds forever with --loop (the embedded
 default, where no Celery beat runs): poll messages, commands waiting for the registry,
 reconciliation of long-pending transfers, expired authinfo codes, due viewflow timers; for
-cesje: reminders, expiry, registry retries and flow catch-up."""
+cesje: reminders, expiry, registry retries and flow catch-up; deadline warnings and
+escalations of human tasks."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from assignments import tasks as cesja_tasks
 from assignments.flows import sync_open_flows as sync_open_cesja_flows
 from transfers import tasks
 from transfers.flows import sync_open_flows
+from workflows import queues
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,7 @@ def run_once() -> dict[str, int]:
         "cesje expired": cesja_tasks.expire_overdue_cesje(),
         "cesja executions retried": cesja_tasks.retry_waiting_cesje(),
         "cesja flow steps": sync_open_cesja_flows(),
+        "task deadlines": queues.warn_and_escalate(),
     }
 
 

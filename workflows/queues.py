@@ -1,0 +1,434 @@
+"""Team queues of human tasks: claiming, releasing, reassigning, deadlines and their sweep.
+
+A task belongs to the team whose permission it carries (viewflow's ``owner_permission``).
+Holding a task is viewflow's own assignment (``owner``); the services below move it through
+viewflow's activation transitions under the flow's lock, and write one history event each.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.fields import get_task_ref
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from accounts.models import User
+from accounts.roles import SUPERVISOR_PERMISSION, Role, Team, team_permission
+
+from .history import history_text, record_event
+from .mail import record_sent_email
+from .models import Channel, EventType, TaskDeadline, TaskDeadlineState
+
+logger = logging.getLogger(__name__)
+
+# A task type with no configured deadline (e.g. a flow added later) gets this one.
+DEFAULT_DEADLINE = timedelta(hours=48)
+DEFAULT_WARNING = timedelta(hours=8)
+
+# The human tasks the flows have today, with their deadlines (hours) and warnings (hours);
+# written to TaskDeadline on first use, then edited in the admin.
+KNOWN_TASKS: dict[str, tuple[str, int, int]] = {
+    "transfers/flows.IncomingTransferFlow.review": ("Incoming transfer: review", 24, 4),
+    "transfers/flows.OutgoingTransferFlow.staff_check": ("Outgoing transfer: staff check", 24, 4),
+    "assignments/flows.CesjaFlow.verification": ("Cesja: verification", 48, 8),
+    "assignments/flows.CesjaFlow.second_verification": ("Cesja: second approval", 24, 4),
+}
+
+OK, WARNING, OVERDUE = "ok", "warning", "overdue"
+
+_OPEN_TASK = Q(finished__isnull=True) & ~Q(status__in=[STATUS.DONE, STATUS.CANCELED])
+
+
+class QueueRefused(Exception):
+    """A claim, release or reassignment that is not allowed; the message says why."""
+
+
+# --- deadlines ---------------------------------------------------------------------------
+
+
+def ensure_default_deadlines() -> None:
+    existing = set(TaskDeadline.objects.values_list("flow_task", flat=True))
+    for ref, (label, hours, warning) in KNOWN_TASKS.items():
+        if ref not in existing:
+            TaskDeadline.objects.get_or_create(
+                flow_task=ref, defaults={"label": label, "hours": hours, "warning_before": warning}
+            )
+
+
+def deadline_table() -> dict[str, tuple[timedelta, timedelta]]:
+    ensure_default_deadlines()
+    return {
+        row.flow_task: (timedelta(hours=row.hours), timedelta(hours=row.warning_before))
+        for row in TaskDeadline.objects.all()
+    }
+
+
+def task_ref(task: Task) -> str:
+    return get_task_ref(task.flow_task) if task.flow_task is not None else ""
+
+
+@dataclass(frozen=True)
+class Due:
+    due_at: datetime
+    status: str  # ok / warning / overdue
+    # Time left before the deadline (negative when overdue).
+    left: timedelta
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == OVERDUE
+
+    @property
+    def late_by(self) -> timedelta:
+        return -self.left
+
+
+def due_of(task: Task, table: dict[str, tuple[timedelta, timedelta]], now: datetime) -> Due:
+    deadline, warning = table.get(task_ref(task), (DEFAULT_DEADLINE, DEFAULT_WARNING))
+    due_at = task.created + deadline
+    left = due_at - now
+    if left <= timedelta(0):
+        status = OVERDUE
+    elif left <= warning:
+        status = WARNING
+    else:
+        status = OK
+    return Due(due_at=due_at, status=status, left=left)
+
+
+# --- selectors ---------------------------------------------------------------------------
+
+
+def open_tasks() -> QuerySet[Task]:
+    return Task.objects.filter(_OPEN_TASK)
+
+
+def team_of(task: Task) -> str:
+    for team in Team.values:
+        if task.owner_permission == team_permission(team):
+            return team
+    return ""
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    flow_task: str = ""
+    state: str = "new"  # new / assigned / "" (both)
+    older_than_days: int | None = None
+    deadline: str = ""  # overdue / warning / "" (all)
+
+
+def ordered(tasks: Iterable[Task], *, now: datetime | None = None) -> list[tuple[Task, Due]]:
+    """Overdue first, then by due time; each task with its deadline."""
+    now = now or timezone.now()
+    table = deadline_table()
+    pairs = [(task, due_of(task, table, now)) for task in tasks]
+    pairs.sort(key=lambda pair: (not pair[1].overdue, pair[1].due_at, pair[0].pk))
+    return pairs
+
+
+def team_tasks(team: str, filters: QueueFilters | None = None, *, now: datetime | None = None):
+    """A team's open tasks, filtered, overdue first and then by deadline."""
+    filters = filters or QueueFilters()
+    now = now or timezone.now()
+    tasks = open_tasks().filter(owner_permission=team_permission(team)).select_related("process", "owner")
+    if filters.state == "new":
+        tasks = tasks.filter(owner__isnull=True)
+    elif filters.state == "assigned":
+        tasks = tasks.filter(owner__isnull=False)
+    if filters.flow_task:
+        tasks = tasks.filter(flow_task=filters.flow_task)
+    if filters.older_than_days is not None:
+        tasks = tasks.filter(created__lte=now - timedelta(days=filters.older_than_days))
+    pairs = ordered(tasks, now=now)
+    if filters.deadline == OVERDUE:
+        pairs = [pair for pair in pairs if pair[1].status == OVERDUE]
+    elif filters.deadline == WARNING:
+        pairs = [pair for pair in pairs if pair[1].status == WARNING]
+    return pairs
+
+
+def held_by(user: User, *, now: datetime | None = None):
+    """The user's inbox: open tasks they hold, overdue first and then by deadline."""
+    return ordered(open_tasks().filter(owner=user).select_related("process", "owner"), now=now)
+
+
+def team_members(team: str) -> QuerySet[User]:
+    return User.objects.filter(is_active=True, role__in=[Role.STAFF, Role.SUPERVISOR], team=team).order_by(
+        "last_name", "first_name", "username"
+    )
+
+
+def supervisors_of(team: str) -> QuerySet[User]:
+    own = User.objects.filter(is_active=True, role=Role.SUPERVISOR, team=team)
+    if own.exists():
+        return own
+    # A team without its own supervisor escalates to every supervisor.
+    return User.objects.filter(is_active=True, role=Role.SUPERVISOR)
+
+
+def overdue_counts(*, now: datetime | None = None) -> tuple[dict[str, int], dict[int, int]]:
+    """How many open tasks are past their deadline, per team permission and per holder."""
+    by_team: dict[str, int] = {}
+    by_owner: dict[int, int] = {}
+    for task, due in ordered(open_tasks().exclude(owner_permission__isnull=True), now=now):
+        if due.overdue:
+            by_team[task.owner_permission] = by_team.get(task.owner_permission, 0) + 1
+            if task.owner_id:
+                by_owner[task.owner_id] = by_owner.get(task.owner_id, 0) + 1
+    return by_team, by_owner
+
+
+# --- services ----------------------------------------------------------------------------
+
+
+def _in_team(user: User, task: Task) -> bool:
+    return bool(task.owner_permission) and user.is_active and user.has_perm(task.owner_permission)
+
+
+def _is_supervisor(user: User) -> bool:
+    return user.has_perm(SUPERVISOR_PERMISSION)
+
+
+def _record(task: Task, *, event_type: EventType, summary: str, actor=None, data=None) -> None:
+    artifact = task.process.artifact if task.process.artifact_object_id else None
+    record_event(
+        event_type=event_type,
+        summary=summary,
+        actor=actor,
+        channel=Channel.WEB if actor is not None else Channel.SYSTEM,
+        subject=artifact,
+        domain_name=getattr(artifact, "domain_name", "") or "",
+        data={"task": task.pk, "flow_task": task_ref(task), "process": task.process_id, **(data or {})},
+    )
+
+
+def _open(task: Task) -> None:
+    if task.finished is not None or task.status in (STATUS.DONE, STATUS.CANCELED):
+        raise QueueRefused(_("This task is already finished."))
+
+
+def claim_task(*, task: Task, user: User) -> Task:
+    """The user takes a waiting task from their team's queue."""
+    with transaction.atomic(), task.activation() as activation:
+        _open(task)
+        if not _in_team(user, task):
+            raise QueueRefused(_("This task belongs to another team's queue."))
+        if task.owner_id == user.pk:
+            raise QueueRefused(_("You already hold this task."))
+        if task.owner_id is not None:
+            raise QueueRefused(_("Someone else already holds this task."))
+        if not activation.assign.has_perm(user):
+            raise QueueRefused(_("You may not take this task."))
+        activation.assign(user)
+        _record(
+            task,
+            event_type=EventType.TASK_CLAIMED,
+            summary=history_text(_("Task #%(task)s taken by %(user)s"), task=task.pk, user=user.username),
+            actor=user,
+        )
+    return task
+
+
+def _may_manage(user: User, task: Task) -> None:
+    if not _in_team(user, task):
+        raise QueueRefused(_("This task belongs to another team's queue."))
+    if task.owner_id is None:
+        raise QueueRefused(_("Nobody holds this task."))
+    if task.owner_id != user.pk and not _is_supervisor(user):
+        raise QueueRefused(_("Only the person holding the task or a supervisor may do this."))
+
+
+def release_task(*, task: Task, user: User) -> Task:
+    """The holder (or a supervisor) puts a task back in the team's queue."""
+    with transaction.atomic(), task.activation() as activation:
+        _open(task)
+        _may_manage(user, task)
+        previous = task.owner
+        activation.unassign()
+        _record(
+            task,
+            event_type=EventType.TASK_RELEASED,
+            summary=history_text(
+                _("Task #%(task)s put back in the queue by %(user)s"), task=task.pk, user=user.username
+            ),
+            actor=user,
+            data={"previous_holder": previous.username if previous else ""},
+        )
+    return task
+
+
+def reassign_task(*, task: Task, user: User, to_user: User) -> Task:
+    """The holder or a supervisor hands a held task to another member of the team."""
+    with transaction.atomic(), task.activation() as activation:
+        _open(task)
+        _may_manage(user, task)
+        if to_user.pk == task.owner_id:
+            raise QueueRefused(_("This person already holds the task."))
+        if to_user.role not in (Role.STAFF, Role.SUPERVISOR) or not _in_team(to_user, task):
+            raise QueueRefused(_("The new holder must be a member of the task's team."))
+        if not task.flow_task.can_assign(to_user, _unowned(task)):
+            raise QueueRefused(_("This person may not take this task."))
+        previous = task.owner
+        activation.reassign(to_user)
+        _record(
+            task,
+            event_type=EventType.TASK_REASSIGNED,
+            summary=history_text(
+                _("Task #%(task)s handed from %(from)s to %(to)s by %(user)s"),
+                task=task.pk,
+                user=user.username,
+                to=to_user.username,
+                **{"from": previous.username if previous else ""},
+            ),
+            actor=user,
+            data={"previous_holder": previous.username if previous else "", "new_holder": to_user.username},
+        )
+    return task
+
+
+def _unowned(task: Task) -> Task:
+    """A copy of the task as if nobody held it, to ask the node whether someone could take it."""
+    copy = Task.objects.get(pk=task.pk)
+    copy.owner = None
+    copy.owner_id = None
+    return copy
+
+
+# --- the sweep ---------------------------------------------------------------------------
+
+
+def _mail(*, task: Task, recipients: Iterable[User], kind: str, subject: str, body: str) -> int:
+    sent = 0
+    artifact = task.process.artifact if task.process.artifact_object_id else None
+    for person in recipients:
+        if not person.email:
+            continue
+        send_mail(subject, body, None, [person.email])
+        record_sent_email(
+            kind=kind,
+            recipient=person.email,
+            subject=subject,
+            body=body,
+            language=settings.LANGUAGE_CODE,
+            case=artifact,
+        )
+        sent += 1
+    return sent
+
+
+def _title(task: Task) -> str:
+    return str(task.title or "") if task.flow_task is not None else ""
+
+
+def warn_and_escalate(*, now: datetime | None = None) -> int:
+    """Warn once when a task enters its warning window; escalate once when it is overdue.
+    Returns how many warnings and escalations were made."""
+    now = now or timezone.now()
+    team_perms = {team_permission(team): team for team in Team.values}
+    done = 0
+    tasks = open_tasks().filter(owner_permission__in=team_perms).select_related("process", "owner")
+    for task, due in ordered(tasks, now=now):
+        if due.status == OK:
+            continue
+        with transaction.atomic():
+            TaskDeadlineState.objects.get_or_create(task_id=task.pk)
+            state = TaskDeadlineState.objects.select_for_update().get(task_id=task.pk)
+            team = team_perms[task.owner_permission]
+            with translation.override(settings.LANGUAGE_CODE):
+                if due.status == WARNING and state.warned_at is None:
+                    state.warned_at = now
+                    state.save(update_fields=["warned_at"])
+                    _record(
+                        task,
+                        event_type=EventType.TASK_DEADLINE_WARNING,
+                        summary=history_text(
+                            _("Task #%(task)s is due at %(due)s"),
+                            task=task.pk,
+                            due=timezone.localtime(due.due_at).strftime("%Y-%m-%d %H:%M"),
+                        ),
+                        data={"due_at": due.due_at.isoformat()},
+                    )
+                    recipients = [task.owner] if task.owner is not None else list(team_members(team))
+                    _mail(
+                        task=task,
+                        recipients=recipients,
+                        kind="task.deadline_warning",
+                        subject=str(_("RegFlow: task #%(task)s is due soon") % {"task": task.pk}),
+                        body=str(
+                            _("The task #%(task)s (%(title)s) is due at %(due)s.")
+                            % {
+                                "task": task.pk,
+                                "title": _title(task),
+                                "due": timezone.localtime(due.due_at).strftime("%Y-%m-%d %H:%M"),
+                            }
+                        ),
+                    )
+                    done += 1
+                elif due.status == OVERDUE and state.escalated_at is None:
+                    state.escalated_at = now
+                    state.save(update_fields=["escalated_at"])
+                    _record(
+                        task,
+                        event_type=EventType.TASK_ESCALATED,
+                        summary=history_text(
+                            _("Task #%(task)s is past its deadline; escalated to the supervisor"),
+                            task=task.pk,
+                        ),
+                        data={
+                            "due_at": due.due_at.isoformat(),
+                            "holder": task.owner.username if task.owner else "",
+                        },
+                    )
+                    _mail(
+                        task=task,
+                        recipients=list(supervisors_of(team)),
+                        kind="task.escalated",
+                        subject=str(_("RegFlow: task #%(task)s is overdue") % {"task": task.pk}),
+                        body=str(
+                            _("The task #%(task)s (%(title)s) was due at %(due)s and is not finished.")
+                            % {
+                                "task": task.pk,
+                                "title": _title(task),
+                                "due": timezone.localtime(due.due_at).strftime("%Y-%m-%d %H:%M"),
+                            }
+                        ),
+                    )
+                    done += 1
+    return done
+
+
+def parse_filters(data) -> QueueFilters:
+    """Filters from a query string; anything unknown is ignored."""
+    state = data.get("state", "new")
+    if state not in ("new", "assigned", "all"):
+        state = "new"
+    deadline = data.get("deadline", "")
+    if deadline not in (OVERDUE, WARNING):
+        deadline = ""
+    older = data.get("older_than", "")
+    try:
+        older_days = int(older) if older != "" else None
+    except ValueError:
+        older_days = None
+    if older_days is not None and older_days < 0:
+        older_days = None
+    flow_task = data.get("type", "")
+    if flow_task and flow_task not in deadline_table():
+        flow_task = ""
+    return QueueFilters(
+        flow_task=flow_task,
+        state="" if state == "all" else state,
+        older_than_days=older_days,
+        deadline=deadline,
+    )
