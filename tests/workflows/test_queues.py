@@ -270,7 +270,8 @@ def test_an_unassigned_task_warns_the_whole_team(staff_user, supervisor, flow_ta
     assert {message.to[0] for message in mail.outbox} == {anna.email, piotr.email, supervisor.email}
 
 
-def test_the_registry_round_runs_the_sweep(staff_user, supervisor, flow_task) -> None:
+def test_the_registry_round_runs_the_sweep(transfer_world, staff_user, supervisor, flow_task) -> None:
+    # The round talks to the registry too: to the test sandbox, as a registrar of its own.
     from transfers.management.commands.process_registry import run_once
 
     flow_task(REVIEW, age=timedelta(hours=30))
