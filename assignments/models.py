@@ -175,6 +175,10 @@ class Cesja(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("cesja")
         verbose_name_plural = _("cesje")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_at"], name="cesja_created"),
+            models.Index(fields=["resolved_at"], name="cesja_resolved"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number or self.pk} ({self.get_state_display()})"

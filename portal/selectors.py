@@ -25,7 +25,6 @@ from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
 from accounts.models import Registrant, User
 from accounts.roles import BACK_OFFICE_ROLES, Team, team_permission
@@ -43,27 +42,6 @@ from .display import StatusText, describe_statuses
 
 # Domains expiring within this many days are flagged on the customer's home page.
 EXPIRY_WARNING = timedelta(days=30)
-
-_OPEN_TASK = Q(finished__isnull=True) & ~Q(status__in=[STATUS.DONE, STATUS.CANCELED])
-
-
-def open_tasks() -> QuerySet[Task]:
-    return Task.objects.filter(_OPEN_TASK)
-
-
-def team_queue(team: str) -> QuerySet[Task]:
-    """Open tasks offered to a team and not yet taken by anyone, the longest-waiting first."""
-    return (
-        open_tasks()
-        .filter(owner_permission=team_permission(team), owner__isnull=True)
-        .select_related("process")
-        .order_by("created", "id")
-    )
-
-
-def inbox(user: User) -> QuerySet[Task]:
-    """Open tasks that the user has taken, the longest-waiting first."""
-    return open_tasks().filter(owner=user).select_related("process").order_by("created", "id")
 
 
 @dataclass(frozen=True)
@@ -84,14 +62,14 @@ class TaskRow:
 
 
 def task_rows(tasks, *, now: datetime | None = None) -> list[TaskRow]:
-    """Rows for the task table, in the order given; ``tasks`` are tasks or (task, due) pairs."""
+    """Rows for the task table, in the order given."""
     now = now or timezone.now()
     transfer_type = ContentType.objects.get_for_model(Transfer)
     cesja_type = ContentType.objects.get_for_model(Cesja)
     table = queues.deadline_table()
     rows = []
-    for item in tasks:
-        task, due = item if isinstance(item, tuple) else (item, queues.due_of(item, table, now))
+    for task in tasks:
+        due = queues.due_of(task, table, now)
         # A task whose flow is no longer in the code has no title; the template names it "Task".
         title = str(task.title or "") if task.flow_task is not None else ""
         process = task.process
@@ -119,7 +97,7 @@ def workload_by_team(*, now: datetime | None = None) -> list[TeamLoad]:
     late_by_team, _late_by_owner = queues.overdue_counts(now=now)
     counts = {
         row["owner_permission"]: row
-        for row in open_tasks()
+        for row in queues.open_tasks()
         .filter(owner_permission__in=[team_permission(team) for team in Team.values])
         .values("owner_permission")
         .annotate(
@@ -148,11 +126,18 @@ def workload_by_person(*, now: datetime | None = None) -> list[User]:
     """Every active back-office person with the number of open tasks they hold and how many
     of them are past their deadline (``open_tasks``, ``overdue_tasks``)."""
     _late_by_team, late_by_owner = queues.overdue_counts(now=now)
-    open_held = Q(task__finished__isnull=True) & ~Q(task__status__in=[STATUS.DONE, STATUS.CANCELED])
-    people = (
-        User.objects.filter(role__in=BACK_OFFICE_ROLES, is_active=True)
-        .annotate(open_tasks=Count("task", filter=open_held))
-        .annotate(
+    # Counted from the open tasks alone: joining people to every task they ever held would
+    # read the whole task history.
+    held = {
+        row["owner"]: row["n"]
+        for row in queues.open_tasks()
+        .filter(owner__isnull=False)
+        .order_by()
+        .values("owner")
+        .annotate(n=Count("id"))
+    }
+    people = list(
+        User.objects.filter(role__in=BACK_OFFICE_ROLES, is_active=True).annotate(
             # Teams in the order the registrar lists them, not alphabetically by code.
             team_order=Case(
                 *(When(team=team, then=Value(index)) for index, team in enumerate(Team.values)),
@@ -160,12 +145,12 @@ def workload_by_person(*, now: datetime | None = None) -> list[User]:
                 output_field=IntegerField(),
             )
         )
-        .order_by("team_order", "-open_tasks", "last_name", "username")
     )
-    result = list(people)
-    for person in result:
+    for person in people:
+        person.open_tasks = held.get(person.pk, 0)
         person.overdue_tasks = late_by_owner.get(person.pk, 0)
-    return result
+    people.sort(key=lambda person: (person.team_order, -person.open_tasks, person.last_name, person.username))
+    return people
 
 
 # --- customers ---------------------------------------------------------------------------
@@ -185,9 +170,17 @@ class DomainRow:
     transfer_locked: bool = False
 
 
-def domains_of(user: User, *, now: datetime | None = None) -> list[DomainRow]:
+def customer_domains(user: User) -> QuerySet[Domain]:
+    """The customer's domains, the soonest to expire first."""
+    return (
+        Domain.objects.of_account(user)
+        .select_related("sponsor", "registrant", "tld")
+        .order_by("expires_at", "name", "pk")
+    )
+
+
+def domain_rows(domains, *, now: datetime | None = None) -> list[DomainRow]:
     now = now or timezone.now()
-    domains = Domain.objects.of_account(user).select_related("sponsor", "registrant", "tld")
     return [
         DomainRow(
             domain=domain,
@@ -196,7 +189,7 @@ def domains_of(user: User, *, now: datetime | None = None) -> list[DomainRow]:
             held_by_us=domain.sponsor.is_us,
             transfer_locked="clientTransferProhibited" in (domain.statuses or []),
         )
-        for domain in domains.order_by("expires_at", "name")
+        for domain in domains
     ]
 
 
@@ -231,18 +224,17 @@ class TransferRow:
     last_change: datetime
 
 
-def transfers_of(user: User) -> list[TransferRow]:
-    """The customer's transfer requests, open ones first, each with its next step and the
-    time of its last recorded change."""
+def customer_transfers(user: User) -> QuerySet[Transfer]:
+    """The customer's transfer requests, open ones first, then by their last recorded change."""
     transfer_type = ContentType.objects.get_for_model(Transfer)
     last_event = (
         HistoryEvent.objects.filter(
             subject_type=transfer_type, subject_id=Cast(OuterRef("pk"), output_field=CharField())
         )
-        .order_by("-occurred_at")
+        .order_by("-id")
         .values("occurred_at")[:1]
     )
-    transfers = (
+    return (
         transfer_selectors.transfers_for_account(user)
         .select_related("other_registrar")
         .annotate(
@@ -255,6 +247,11 @@ def transfers_of(user: User) -> list[TransferRow]:
         )
         .order_by("is_closed", "-last_change", "-id")
     )
+
+
+def transfer_rows(transfers) -> list[TransferRow]:
+    """Rows for the transfer table, each with its next step; ``transfers`` come from
+    ``customer_transfers`` (a page of it, or the first few)."""
     return [
         TransferRow(
             transfer=transfer,
@@ -295,9 +292,9 @@ class CesjaRow:
     domains: list[str]
 
 
-def cesje_of(user: User) -> list[CesjaRow]:
-    """The cesje the customer is a party to, open ones first, each with its next step."""
-    cesje = (
+def customer_cesje(user: User) -> QuerySet[Cesja]:
+    """The cesje the customer is a party to, open ones first, then the newest."""
+    return (
         cesja_selectors.cesje_for_account(user)
         .annotate(
             is_closed=Case(
@@ -308,6 +305,10 @@ def cesje_of(user: User) -> list[CesjaRow]:
         )
         .order_by("is_closed", "-created_at", "-id")
     )
+
+
+def cesja_rows(cesje, user: User) -> list[CesjaRow]:
+    """Rows for the cesja table as ``user`` sees them: their side and their next step."""
     return [
         CesjaRow(
             cesja=cesja,

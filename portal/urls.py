@@ -5,6 +5,9 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("domains/check/", views.check_domain, name="check_domain"),
+    path("domains/", views.my_domains, name="my_domains"),
+    path("requests/transfers/", views.my_transfers, name="my_transfers"),
+    path("requests/cesje/", views.my_cesje, name="my_cesje"),
     path("history/", views.history_search, name="history_search"),
     path("history/export.csv", views.history_export, name="history_export"),
     path("history/<int:pk>/", views.history_event, name="history_event"),

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -20,8 +20,13 @@ from workflows.models import HistoryEvent
 
 from . import selectors
 from .forms import DomainCheckForm, HistorySearchForm, QueueFilterForm
+from .resolution import WEEKS, resolution_charts
 
 HISTORY_PAGE_SIZE = 25
+QUEUE_PAGE_SIZE = 25
+REQUEST_PAGE_SIZE = 25
+# The home page shows the first domains and requests of each kind and links to the full lists.
+HOME_LIST_SIZE = 10
 
 
 @login_required
@@ -39,17 +44,61 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.CUSTOMER)
 def customer_home(request: HttpRequest) -> HttpResponse:
+    domains = selectors.customer_domains(request.user)
+    transfers = selectors.customer_transfers(request.user)
+    cesje = selectors.customer_cesje(request.user)
     return render(
         request,
         "portal/home_customer.html",
         {
             "registrants": selectors.registrants_of(request.user),
-            "domains": selectors.domains_of(request.user),
-            "transfers": selectors.transfers_of(request.user),
-            "cesje": selectors.cesje_of(request.user),
+            "domains": selectors.domain_rows(domains[:HOME_LIST_SIZE]),
+            "domain_count": domains.count(),
+            "transfers": selectors.transfer_rows(transfers[:HOME_LIST_SIZE]),
+            "transfer_count": transfers.count(),
+            "cesje": selectors.cesja_rows(cesje[:HOME_LIST_SIZE], request.user),
+            "cesja_count": cesje.count(),
             "check_form": DomainCheckForm(),
             "served_tlds": selectors.served_tlds(),
         },
+    )
+
+
+def _page(request: HttpRequest, items) -> Page:
+    return Paginator(items, REQUEST_PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@role_required(Role.CUSTOMER)
+@require_safe
+def my_domains(request: HttpRequest) -> HttpResponse:
+    """All the customer's domains, the soonest to expire first, a page at a time."""
+    page = _page(request, selectors.customer_domains(request.user))
+    return render(
+        request, "portal/my_domains.html", {"page": page, "domains": selectors.domain_rows(page.object_list)}
+    )
+
+
+@role_required(Role.CUSTOMER)
+@require_safe
+def my_transfers(request: HttpRequest) -> HttpResponse:
+    """All the customer's transfer requests, a page at a time."""
+    page = _page(request, selectors.customer_transfers(request.user))
+    return render(
+        request,
+        "portal/my_transfers.html",
+        {"page": page, "transfers": selectors.transfer_rows(page.object_list)},
+    )
+
+
+@role_required(Role.CUSTOMER)
+@require_safe
+def my_cesje(request: HttpRequest) -> HttpResponse:
+    """All the cesje the customer is a party to, a page at a time."""
+    page = _page(request, selectors.customer_cesje(request.user))
+    return render(
+        request,
+        "portal/my_cesje.html",
+        {"page": page, "cesje": selectors.cesja_rows(page.object_list, request.user)},
     )
 
 
@@ -58,12 +107,18 @@ def _queues(request: HttpRequest) -> dict:
     filter_form = QueueFilterForm(request.GET or None)
     filters = queues.parse_filters(request.GET)
     members = list(queues.team_members(user.team)) if user.team else []
+    tasks = queues.team_tasks(user.team, filters) if user.team else queues.open_tasks().none()
+    page = Paginator(tasks, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return {
-        "queue": selectors.task_rows(queues.team_tasks(user.team, filters)) if user.team else [],
+        "queue": selectors.task_rows(page.object_list),
+        "queue_page": page,
+        "queue_query": query.urlencode(),
         "inbox": selectors.task_rows(queues.held_by(user)),
         "team_label": user.get_team_display(),
         "filter_form": filter_form,
-        "filtered": bool(request.GET),
+        "filtered": bool(query),
         "members": members,
         "is_supervisor": user.has_perm(SUPERVISOR_PERMISSION),
         "next_url": request.get_full_path(),
@@ -86,6 +141,8 @@ def supervisor_home(request: HttpRequest) -> HttpResponse:
         "overdue": sum(load.overdue for load in teams),
     }
     context["people"] = selectors.workload_by_person()
+    context["resolution_charts"] = resolution_charts()
+    context["resolution_weeks"] = WEEKS
     return render(request, "portal/home_supervisor.html", context)
 
 

@@ -154,6 +154,12 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
                 name="one_open_transfer_per_domain",
             )
         ]
+        indexes = [
+            # Newest first in every list, periods in the auditor's search, weeks in the
+            # supervisor's chart of time to resolution.
+            models.Index(fields=["created_at"], name="transfer_created"),
+            models.Index(fields=["resolved_at"], name="transfer_resolved"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.display_name} ({self.get_state_display()})"

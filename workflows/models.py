@@ -112,7 +112,13 @@ class HistoryEvent(models.Model):
         verbose_name = _("history event")
         verbose_name_plural = _("history events")
         ordering = ["id"]
-        indexes = [models.Index(fields=["subject_type", "subject_id", "id"])]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id", "id"]),
+            # The auditor's "requests handled by phone" and "requests a staff member acted on"
+            # read the matching requests' keys from these indexes alone.
+            models.Index(fields=["channel", "subject_type", "subject_id"], name="history_channel_subject"),
+            models.Index(fields=["actor", "subject_type", "subject_id"], name="history_actor_subject"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_event_type_display()}"

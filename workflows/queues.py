@@ -15,7 +15,20 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.fields import get_task_ref
@@ -128,16 +141,38 @@ class QueueFilters:
     deadline: str = ""  # overdue / warning / "" (all)
 
 
-def ordered(tasks: Iterable[Task], *, now: datetime | None = None) -> list[tuple[Task, Due]]:
-    """Overdue first, then by due time; each task with its deadline."""
-    now = now or timezone.now()
+def with_deadlines(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """Tasks annotated with ``due_at`` and ``warn_at`` (when the warning window opens),
+    computed by the database from the deadline table, so that ordering, filtering and
+    paging by deadline stay in SQL however many tasks are open."""
     table = deadline_table()
-    pairs = [(task, due_of(task, table, now)) for task in tasks]
-    pairs.sort(key=lambda pair: (not pair[1].overdue, pair[1].due_at, pair[0].pk))
-    return pairs
+
+    def per_type(pick, default: timedelta) -> Case:
+        return Case(
+            *(When(flow_task=ref, then=Value(pick(limits))) for ref, limits in table.items()),
+            default=Value(default),
+            output_field=DurationField(),
+        )
+
+    due_at = ExpressionWrapper(
+        F("created") + per_type(lambda limits: limits[0], DEFAULT_DEADLINE), output_field=DateTimeField()
+    )
+    warn_at = ExpressionWrapper(
+        F("created") + per_type(lambda limits: limits[0] - limits[1], DEFAULT_DEADLINE - DEFAULT_WARNING),
+        output_field=DateTimeField(),
+    )
+    return tasks.annotate(due_at=due_at, warn_at=warn_at)
 
 
-def team_tasks(team: str, filters: QueueFilters | None = None, *, now: datetime | None = None):
+def by_deadline(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """Overdue first, then by due time: sorting by the due time alone does both, since every
+    overdue task is due before every task that is not."""
+    return with_deadlines(tasks).order_by("due_at", "id")
+
+
+def team_tasks(
+    team: str, filters: QueueFilters | None = None, *, now: datetime | None = None
+) -> QuerySet[Task]:
     """A team's open tasks, filtered, overdue first and then by deadline."""
     filters = filters or QueueFilters()
     now = now or timezone.now()
@@ -150,17 +185,17 @@ def team_tasks(team: str, filters: QueueFilters | None = None, *, now: datetime 
         tasks = tasks.filter(flow_task=filters.flow_task)
     if filters.older_than_days is not None:
         tasks = tasks.filter(created__lte=now - timedelta(days=filters.older_than_days))
-    pairs = ordered(tasks, now=now)
+    tasks = by_deadline(tasks)
     if filters.deadline == OVERDUE:
-        pairs = [pair for pair in pairs if pair[1].status == OVERDUE]
+        tasks = tasks.filter(due_at__lte=now)
     elif filters.deadline == WARNING:
-        pairs = [pair for pair in pairs if pair[1].status == WARNING]
-    return pairs
+        tasks = tasks.filter(due_at__gt=now, warn_at__lte=now)
+    return tasks
 
 
-def held_by(user: User, *, now: datetime | None = None):
+def held_by(user: User) -> QuerySet[Task]:
     """The user's inbox: open tasks they hold, overdue first and then by deadline."""
-    return ordered(open_tasks().filter(owner=user).select_related("process", "owner"), now=now)
+    return by_deadline(open_tasks().filter(owner=user).select_related("process", "owner"))
 
 
 def team_members(team: str) -> QuerySet[User]:
@@ -179,13 +214,17 @@ def supervisors_of(team: str) -> QuerySet[User]:
 
 def overdue_counts(*, now: datetime | None = None) -> tuple[dict[str, int], dict[int, int]]:
     """How many open tasks are past their deadline, per team permission and per holder."""
-    by_team: dict[str, int] = {}
-    by_owner: dict[int, int] = {}
-    for task, due in ordered(open_tasks().exclude(owner_permission__isnull=True), now=now):
-        if due.overdue:
-            by_team[task.owner_permission] = by_team.get(task.owner_permission, 0) + 1
-            if task.owner_id:
-                by_owner[task.owner_id] = by_owner.get(task.owner_id, 0) + 1
+    now = now or timezone.now()
+    late = (
+        with_deadlines(open_tasks().exclude(owner_permission__isnull=True)).filter(due_at__lte=now).order_by()
+    )
+    by_team = {
+        row["owner_permission"]: row["n"] for row in late.values("owner_permission").annotate(n=Count("id"))
+    }
+    by_owner = {
+        row["owner"]: row["n"]
+        for row in late.filter(owner__isnull=False).values("owner").annotate(n=Count("id"))
+    }
     return by_team, by_owner
 
 
@@ -337,8 +376,16 @@ def warn_and_escalate(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     team_perms = {team_permission(team): team for team in Team.values}
     done = 0
-    tasks = open_tasks().filter(owner_permission__in=team_perms).select_related("process", "owner")
-    for task, due in ordered(tasks, now=now):
+    table = deadline_table()
+    # Only tasks in their warning window or late, and of those only the ones not yet handled.
+    tasks = (
+        by_deadline(open_tasks().filter(owner_permission__in=team_perms))
+        .filter(warn_at__lte=now)
+        .exclude(Exists(TaskDeadlineState.objects.filter(task_id=OuterRef("pk"), escalated_at__isnull=False)))
+        .select_related("process", "owner")
+    )
+    for task in tasks:
+        due = due_of(task, table, now)
         if due.status == OK:
             continue
         with transaction.atomic():

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "audit",
     "callers",
     "portal",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ from viewflow.workflow.status import STATUS
 from accounts.roles import Team
 from portal import selectors
 from registry.models import Domain
+from workflows import queues
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +84,7 @@ def test_staff_home_shows_empty_queue_and_inbox(client_for, staff_user) -> None:
     assert "Nie masz żadnych zadań" in page
 
 
-def test_team_queue_holds_open_unassigned_tasks_of_the_team_oldest_first(staff_user, make_task) -> None:
+def test_team_queue_holds_open_unassigned_tasks_of_the_team_overdue_first(staff_user, make_task) -> None:
     me = staff_user(Team.DOMAINS)
     colleague = staff_user(Team.DOMAINS)
     newer = make_task(Team.DOMAINS, age=timedelta(hours=2))
@@ -92,8 +93,8 @@ def test_team_queue_holds_open_unassigned_tasks_of_the_team_oldest_first(staff_u
     make_task(Team.DOMAINS, owner=colleague)  # already taken
     make_task(Team.DOMAINS, status=STATUS.DONE, finished=True)
     make_task(Team.DOMAINS, status=STATUS.CANCELED)
-    assert list(selectors.team_queue(me.team)) == [older, newer]
-    rows = selectors.task_rows(selectors.team_queue(me.team))
+    assert list(queues.team_tasks(me.team)) == [older, newer]
+    rows = selectors.task_rows(queues.team_tasks(me.team))
     assert [row.overdue for row in rows] == [True, False]
 
 
@@ -104,7 +105,7 @@ def test_inbox_holds_open_tasks_the_user_has_taken(staff_user, make_task) -> Non
     make_task(Team.DOMAINS, owner=me, status=STATUS.DONE, finished=True)
     make_task(Team.DOMAINS, owner=colleague, status=STATUS.ASSIGNED)
     make_task(Team.DOMAINS)
-    assert list(selectors.inbox(me)) == [mine]
+    assert list(queues.held_by(me)) == [mine]
 
 
 def test_staff_home_renders_queue_rows(client_for, staff_user, make_task) -> None:
