@@ -18,24 +18,19 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.fsm import NoTransition
 from viewflow.workflow import flow, lock
-from viewflow.workflow.exceptions import FlowLockFailed
-from viewflow.workflow.models import Process, Task
-from viewflow.workflow.status import STATUS
+from viewflow.workflow.models import Process
 
 from accounts.roles import team_permission
-from workflows.models import EventType, HistoryEvent
+from workflows import flowsync
+from workflows.models import EventType
 
 from .models import DOCUMENT_STATES, TERMINAL_STATES, Approval, Cesja, State
 
 logger = logging.getLogger(__name__)
 
-OPEN_TASK = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED]
 BACK_TO_DOCUMENTS = (State.AWAITING_DOCUMENTS, State.CORRECTION_REQUESTED)
 
 
@@ -133,13 +128,7 @@ def _cesja(activation) -> Cesja:
 
 
 def process_of(cesja: Cesja) -> Process | None:
-    return (
-        Process.objects.filter(
-            artifact_content_type=ContentType.objects.get_for_model(Cesja), artifact_object_id=cesja.pk
-        )
-        .order_by("-pk")
-        .first()
-    )
+    return flowsync.process_of(cesja)
 
 
 def start_flow(cesja_id: int) -> None:
@@ -161,67 +150,15 @@ def _waiting_is_over(node_name: str, cesja: Cesja) -> bool:
     return False
 
 
-def _decided_by(cesja: Cesja):
-    event = (
-        HistoryEvent.objects.for_object(cesja)
-        .filter(event_type=EventType.CESJA_STATE_CHANGED, actor__isnull=False)
-        .order_by("-id")
-        .first()
-    )
-    return event.actor if event else None
-
-
 def sync_flow(cesja_id: int) -> int:
     """Complete every task of the cesja's process whose wait is over; returns how many.
     Never raises: the flow catches up on the next call if its lock is busy."""
     cesja = Cesja.objects.get(pk=cesja_id)
-    process = process_of(cesja)
-    if process is None:
-        return 0
-    done = 0
-    try:
-        for _round in range(8):  # each completion may open the next wait
-            moved = False
-            for task in Task.objects.filter(process=process, status__in=OPEN_TASK).order_by("pk"):
-                if not _waiting_is_over(task.flow_task.name, cesja):
-                    continue
-                try:
-                    _complete(task, cesja)
-                except NoTransition:
-                    # Another process (a worker, the periodic sync) completed it first.
-                    continue
-                moved = True
-                done += 1
-            if not moved:
-                break
-            cesja.refresh_from_db()
-    except FlowLockFailed:
-        logger.info("flow of cesja %s is busy; it catches up on the next sync", cesja_id)
-    return done
-
-
-def _complete(task: Task, cesja: Cesja) -> None:
-    node = task.flow_task
-    if isinstance(node, flow.Handle):
-        node.run(task)
-        return
-    # A human task decided through a service: record who decided, then let the flow go on.
-    with transaction.atomic(), task.activation() as activation:
-        if task.status == STATUS.NEW:
-            activation.assign(_decided_by(cesja))
-        if task.status == STATUS.ASSIGNED:
-            activation.start(None)
-        activation.execute()
+    return flowsync.catch_up(
+        cesja, _waiting_is_over, decided_in=EventType.CESJA_STATE_CHANGED, rounds=8, logger=logger
+    )
 
 
 def sync_open_flows() -> int:
     """Bring every open cesja's flow in line (the periodic catch-up)."""
-    moved = 0
-    content_type = ContentType.objects.get_for_model(Cesja)
-    ids = Process.objects.filter(artifact_content_type=content_type, finished__isnull=True).values_list(
-        "artifact_object_id", flat=True
-    )
-    for cesja_id in list(ids):
-        if Cesja.objects.filter(pk=cesja_id).exists():
-            moved += sync_flow(cesja_id)
-    return moved
+    return flowsync.sync_open(Cesja, sync_flow)

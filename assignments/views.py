@@ -9,6 +9,7 @@ selectors and change things only through ``assignments.services``. Every change 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -34,6 +35,7 @@ from documents.sanitize import DocumentRefused
 from portal import selectors as portal_selectors
 from registry.models import Domain
 from transfers import sealing
+from workflows.decisions import carry_out, refusal_text
 from workflows.history import history_text
 from workflows.models import Channel
 
@@ -69,8 +71,7 @@ BACK_OFFICE_READERS = (Role.STAFF, Role.SUPERVISOR, Role.AUDITOR)
 DECIDERS = (Role.STAFF,)
 
 
-def _refusal(exc: Exception) -> str:
-    return str(getattr(exc, "message", "") or exc)
+_carry_out = partial(carry_out, refusals=CesjaRefused, conflicts=CesjaConflict)
 
 
 def _may_decide(user: User) -> bool:
@@ -184,7 +185,7 @@ def start(request: HttpRequest) -> HttpResponse:
                 channel=Channel.WEB,
             )
         except CesjaRefused as exc:  # a CesjaConflict too: its words say what happened
-            form.add_error(None, _refusal(exc))
+            form.add_error(None, refusal_text(exc))
         else:
             messages.success(request, _("Cesja %(number)s is recorded.") % {"number": cesja.number})
             return redirect("assignments:detail", pk=cesja.pk)
@@ -242,21 +243,20 @@ def join(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("assignments:detail", pk=cesja.pk)
     form = JoinForm(request.POST, registrants=portal_selectors.registrants_of(request.user))
     if form.is_valid():
-        try:
-            services.join_cesja(
+        response = _carry_out(
+            request,
+            lambda: services.join_cesja(
                 cesja=cesja,
                 registrant=form.cleaned_data["registrant"],
                 actor=request.user,
                 channel=Channel.WEB,
-            )
-        except CesjaConflict as exc:
-            messages.warning(request, _refusal(exc))
-            return redirect("assignments:detail", pk=cesja.pk)
-        except CesjaRefused as exc:
-            form.add_error(None, _refusal(exc))
-        else:
-            messages.success(request, _("You have joined the cesja: the form is ready to download."))
-            return redirect("assignments:detail", pk=cesja.pk)
+            ),
+            form=form,
+            success=_("You have joined the cesja: the form is ready to download."),
+            done=reverse("assignments:detail", args=[cesja.pk]),
+        )
+        if response is not None:
+            return response
     return _render_detail(request, cesja, join_form=form)
 
 
@@ -281,21 +281,17 @@ def regenerate(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose Polish or English."))
         return redirect(reverse("assignments:detail", args=[cesja.pk]) + "#form")
-    try:
-        document = services.regenerate_form(
+    return _carry_out(
+        request,
+        lambda: services.regenerate_form(
             cesja=cesja, actor=request.user, channel=Channel.WEB, language=form.cleaned_data["language"]
-        )
-    except CesjaConflict as exc:
-        messages.warning(request, _refusal(exc))
-    except CesjaRefused as exc:
-        messages.error(request, _refusal(exc))
-    else:
-        messages.success(
-            request,
+        ),
+        success=lambda document: (
             _("Form %(number)s is ready; sign this version, not an earlier one.")
-            % {"number": document.number},
-        )
-    return redirect(reverse("assignments:detail", args=[cesja.pk]) + "#form")
+            % {"number": document.number}
+        ),
+        done=reverse("assignments:detail", args=[cesja.pk]) + "#form",
+    )
 
 
 @role_required(Role.CUSTOMER)
@@ -311,26 +307,26 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("assignments:detail", pk=cesja.pk)
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
-            document = services.submit_signed_document(
+        response = _carry_out(
+            request,
+            lambda: services.submit_signed_document(
                 cesja=cesja,
                 uploaded_file=form.cleaned_data["file"],
                 kind=form.cleaned_data["kind"],
                 actor=request.user,
                 channel=Channel.WEB,
-            )
-        except CesjaConflict as exc:
-            messages.warning(request, _refusal(exc))
-            return redirect("assignments:detail", pk=cesja.pk)
-        except (CesjaRefused, DocumentRefused) as exc:
-            form.add_error("file", _refusal(exc))
-        else:
-            messages.success(
-                request,
+            ),
+            refusals=(CesjaRefused, DocumentRefused),
+            form=form,
+            field="file",
+            success=lambda document: (
                 _("%(name)s is received (SHA-256 %(sha)s).")
-                % {"name": document.original_name, "sha": document.sha256},
-            )
-            return redirect("assignments:detail", pk=cesja.pk)
+                % {"name": document.original_name, "sha": document.sha256}
+            ),
+            done=reverse("assignments:detail", args=[cesja.pk]),
+        )
+        if response is not None:
+            return response
     return _render_detail(request, cesja, upload_form=form)
 
 
@@ -348,18 +344,17 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(back, pk=cesja.pk)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.cancel_cesja(
+        response = _carry_out(
+            request,
+            lambda: services.cancel_cesja(
                 cesja=cesja, actor=request.user, channel=Channel.WEB, reason=form.cleaned_data["reason"]
-            )
-        except CesjaConflict as exc:
-            messages.warning(request, _refusal(exc))
-            return redirect(back, pk=cesja.pk)
-        except CesjaRefused as exc:
-            form.add_error(None, _refusal(exc))
-        else:
-            messages.success(request, _("The cesja is cancelled; both parties are told."))
-            return redirect(back, pk=cesja.pk)
+            ),
+            form=form,
+            success=_("The cesja is cancelled; both parties are told."),
+            done=reverse(back, args=[cesja.pk]),
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "assignments/cancel.html",
@@ -467,9 +462,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 token=token,
             )
         except CesjaConflict as exc:
-            problem = _refusal(exc)
+            problem = refusal_text(exc)
         except CesjaRefused as exc:
-            form.add_error(None, _refusal(exc))
+            form.add_error(None, refusal_text(exc))
         else:
             messages.success(request, _("You have joined the cesja: the form is ready to download."))
             return redirect("assignments:detail", pk=joined.pk)
@@ -618,9 +613,9 @@ def tick(request: HttpRequest, pk: int) -> HttpResponse:
             channel=Channel.WEB,
         )
     except CesjaConflict as exc:
-        messages.warning(request, _refusal(exc))
+        messages.warning(request, refusal_text(exc))
     except CesjaRefused as exc:
-        return _render_verify(request, cesja, checklist_errors={item: _refusal(exc)})
+        return _render_verify(request, cesja, checklist_errors={item: refusal_text(exc)})
     else:
         messages.success(
             request,
@@ -636,7 +631,7 @@ def _decision(
     form_class: type,
     form_key: str,
     act: Any,
-    done: str,
+    success: str,
 ) -> HttpResponse:
     """The shape every decision shares: the form, the service, a conflict as a notice and a
     refusal in the form."""
@@ -646,16 +641,15 @@ def _decision(
         messages.info(request, _("This cesja is not waiting for a decision."))
         return redirect("assignments:verify", pk=cesja.pk)
     if form.is_valid():
-        try:
-            act(cesja, form.cleaned_data)
-        except CesjaConflict as exc:
-            messages.warning(request, _refusal(exc))
-            return redirect("assignments:verify", pk=cesja.pk)
-        except CesjaRefused as exc:
-            form.add_error(None, _refusal(exc))
-        else:
-            messages.success(request, done)
-            return redirect("assignments:verify", pk=cesja.pk)
+        response = _carry_out(
+            request,
+            lambda: act(cesja, form.cleaned_data),
+            form=form,
+            success=success,
+            done=reverse("assignments:verify", args=[cesja.pk]),
+        )
+        if response is not None:
+            return response
     return _render_verify(request, cesja, **{form_key: form})
 
 
@@ -712,8 +706,9 @@ def paper(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("assignments:verify", pk=cesja.pk)
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            document = services.register_paper_document(
+        response = _carry_out(
+            request,
+            lambda: services.register_paper_document(
                 cesja=cesja,
                 uploaded_file=data["file"],
                 kind=data["kind"],
@@ -723,17 +718,15 @@ def paper(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 form_number=data["form_number"] or None,
                 note=data["note"],
-            )
-        except CesjaConflict as exc:
-            messages.warning(request, _refusal(exc))
-            return redirect("assignments:verify", pk=cesja.pk)
-        except (CesjaRefused, DocumentRefused) as exc:
-            form.add_error(None, _refusal(exc))
-        else:
-            messages.success(
-                request,
+            ),
+            refusals=(CesjaRefused, DocumentRefused),
+            form=form,
+            success=lambda document: (
                 _("%(kind)s is registered (SHA-256 %(sha)s).")
-                % {"kind": document.get_kind_display(), "sha": document.sha256},
-            )
-            return redirect("assignments:verify", pk=cesja.pk)
+                % {"kind": document.get_kind_display(), "sha": document.sha256}
+            ),
+            done=reverse("assignments:verify", args=[cesja.pk]),
+        )
+        if response is not None:
+            return response
     return _render_verify(request, cesja, paper_form=form)

@@ -9,6 +9,19 @@ from . import selectors
 
 
 class RequestSearchForm(forms.Form):
+    # Who and what first, as an auditor asks; then kind, state, channel and the period.
+    field_order = [
+        "domain",
+        "party",
+        "identifier",
+        "staff",
+        "kind",
+        "state",
+        "channel",
+        "date_from",
+        "date_to",
+    ]
+
     kind = forms.ChoiceField(
         label=_("Kind"),
         required=False,

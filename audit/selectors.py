@@ -17,7 +17,7 @@ from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Registrant, User
 from assignments.models import Cesja
 from assignments.models import State as CesjaState
 from documents.models import GeneratedDocument, ReceivedDocument
@@ -92,24 +92,22 @@ def _staff_q(text: str) -> Q:
     return Q(actor__in=people)
 
 
-def _party_q(prefix: str, text: str) -> Q:
+# Parties are found in the small tables of profiles and accounts first and the requests
+# taken by key: matching names through a join would read every request's parties.
+
+
+def _parties(text: str) -> QuerySet[Registrant]:
+    """Profiles whose names contain every word of ``text``."""
     q = Q()
     for part in text.split():
-        q &= (
-            Q(**{f"{prefix}__first_name__icontains": part})
-            | Q(**{f"{prefix}__last_name__icontains": part})
-            | Q(**{f"{prefix}__name__icontains": part})
-        )
-    return q
+        q &= Q(first_name__icontains=part) | Q(last_name__icontains=part) | Q(name__icontains=part)
+    return Registrant.objects.filter(q).values("pk")
 
 
-def _identifier_q(prefix: str, number: str) -> Q:
-    return (
-        Q(**{f"{prefix}__pesel": number})
-        | Q(**{f"{prefix}__nip": number})
-        | Q(**{f"{prefix}__regon": number})
-        | Q(**{f"{prefix}__krs": number})
-    )
+def _identified(number: str) -> QuerySet[Registrant]:
+    return Registrant.objects.filter(
+        Q(pesel=number) | Q(nip=number) | Q(regon=number) | Q(krs=number)
+    ).values("pk")
 
 
 def _period(filters: RequestFilters) -> Q:
@@ -131,12 +129,15 @@ def _filtered_transfers(filters: RequestFilters) -> QuerySet[Transfer]:
         transfers = transfers.filter(q)
     if filters.party:
         transfers = transfers.filter(
-            _party_q("registrant", filters.party)
-            | Q(account__first_name__icontains=filters.party)
-            | Q(account__last_name__icontains=filters.party)
+            Q(registrant__in=_parties(filters.party))
+            | Q(
+                account__in=User.objects.filter(
+                    Q(first_name__icontains=filters.party) | Q(last_name__icontains=filters.party)
+                ).values("pk")
+            )
         )
     if filters.identifier:
-        transfers = transfers.filter(_identifier_q("registrant", _digits(filters.identifier)))
+        transfers = transfers.filter(registrant__in=_identified(_digits(filters.identifier)))
     if filters.state:
         transfers = transfers.filter(state=filters.state)
     if filters.staff:
@@ -154,10 +155,11 @@ def _filtered_cesje(filters: RequestFilters) -> QuerySet[Cesja]:
             q |= Q(items__domain_name__icontains=form)
         cesje = cesje.filter(pk__in=Cesja.objects.filter(q).values("pk"))
     if filters.party:
-        cesje = cesje.filter(_party_q("cedent", filters.party) | _party_q("cesjonariusz", filters.party))
+        parties = _parties(filters.party)
+        cesje = cesje.filter(Q(cedent__in=parties) | Q(cesjonariusz__in=parties))
     if filters.identifier:
-        number = _digits(filters.identifier)
-        cesje = cesje.filter(_identifier_q("cedent", number) | _identifier_q("cesjonariusz", number))
+        identified = _identified(_digits(filters.identifier))
+        cesje = cesje.filter(Q(cedent__in=identified) | Q(cesjonariusz__in=identified))
     if filters.state:
         cesje = cesje.filter(state=filters.state)
     if filters.staff:

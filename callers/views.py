@@ -30,6 +30,7 @@ from registry.models import Domain, Registrar
 from transfers import services as transfer_services
 from transfers.forms import StartTransferForm
 from transfers.models import Transfer
+from workflows.decisions import refusal_text
 
 from . import panel, selectors, services
 from .forms import FindCallerForm, VerifyCodeForm
@@ -37,10 +38,6 @@ from .models import CallerSession
 
 # Any back-office team takes calls; supervisors stand in for them.
 CALL_TAKERS = (Role.STAFF, Role.SUPERVISOR)
-
-
-def _refusal(exc: Exception) -> str:
-    return str(getattr(exc, "message", "") or exc)
 
 
 def _when(moment) -> str:
@@ -98,7 +95,7 @@ def verify(request: HttpRequest, pk: int) -> HttpResponse:
                 channel=form.cleaned_data["channel"],
             )
         except services.CallerRefused as exc:
-            error = _refusal(exc)
+            error = refusal_text(exc)
         else:
             request.session[panel.SESSION_CALLER_KEY] = session.pk
             messages.success(
@@ -204,7 +201,7 @@ def start_transfer(request: HttpRequest) -> HttpResponse:
                 channel=session.channel,
             )
         except transfer_services.TransferRefused as exc:
-            form.add_error(None, _refusal(exc))
+            form.add_error(None, refusal_text(exc))
         else:
             messages.success(
                 request,
@@ -255,7 +252,7 @@ def start_cesja(request: HttpRequest) -> HttpResponse:
                 channel=session.channel,
             )
         except cesja_services.CesjaRefused as exc:
-            form.add_error(None, _refusal(exc))
+            form.add_error(None, refusal_text(exc))
         else:
             messages.success(
                 request,
@@ -294,7 +291,7 @@ def resend(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         else:
             return render(request, "404.html", status=404)
     except services.CallerRefused as exc:
-        messages.warning(request, _refusal(exc))
+        messages.warning(request, refusal_text(exc))
     else:
         messages.success(
             request,

@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.fixtures.transfers",
     "tests.fixtures.assignments",
     "tests.fixtures.history",
+    "tests.fixtures.browser",
 ]

@@ -18,24 +18,18 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.fsm import NoTransition
 from viewflow.workflow import flow, lock
-from viewflow.workflow.exceptions import FlowLockFailed
-from viewflow.workflow.models import Process, Task
-from viewflow.workflow.status import STATUS
+from viewflow.workflow.models import Process
 
 from accounts.roles import team_permission
-from workflows.models import EventType, HistoryEvent
+from workflows import flowsync
+from workflows.models import EventType
 
 from .models import TERMINAL_STATES, Direction, State, Transfer
 
 logger = logging.getLogger(__name__)
-
-OPEN_TASK = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED]
 
 
 class IncomingTransferFlow(flow.Flow):
@@ -112,13 +106,7 @@ def flow_for(transfer: Transfer) -> type[flow.Flow]:
 
 
 def process_of(transfer: Transfer) -> Process | None:
-    return (
-        Process.objects.filter(
-            artifact_content_type=ContentType.objects.get_for_model(Transfer), artifact_object_id=transfer.pk
-        )
-        .order_by("-pk")
-        .first()
-    )
+    return flowsync.process_of(transfer)
 
 
 def start_flow(transfer_id: int) -> None:
@@ -140,69 +128,15 @@ def _waiting_is_over(node_name: str, transfer: Transfer) -> bool:
     return False
 
 
-def _decided_by(transfer: Transfer):
-    event = (
-        HistoryEvent.objects.for_object(transfer)
-        .filter(event_type=EventType.TRANSFER_STATE_CHANGED, actor__isnull=False)
-        .order_by("-id")
-        .first()
-    )
-    return event.actor if event else None
-
-
 def sync_flow(transfer_id: int) -> int:
     """Complete every task of the transfer's process whose wait is over; returns how many.
     Never raises: the flow catches up on the next call if its lock is busy."""
     transfer = Transfer.objects.get(pk=transfer_id)
-    process = process_of(transfer)
-    if process is None:
-        return 0
-    done = 0
-    try:
-        for _round in range(6):  # each completion may open the next wait
-            moved = False
-            tasks = Task.objects.filter(process=process, status__in=OPEN_TASK).order_by("pk")
-            for task in tasks:
-                node = task.flow_task
-                if not _waiting_is_over(node.name, transfer):
-                    continue
-                try:
-                    _complete(task, transfer)
-                except NoTransition:
-                    # Another process (a worker, the periodic sync) completed it first.
-                    continue
-                moved = True
-                done += 1
-            if not moved:
-                break
-            transfer.refresh_from_db()
-    except FlowLockFailed:
-        logger.info("flow of transfer %s is busy; it catches up on the next sync", transfer_id)
-    return done
-
-
-def _complete(task: Task, transfer: Transfer) -> None:
-    node = task.flow_task
-    if isinstance(node, flow.Handle):
-        node.run(task)
-        return
-    # A human task decided through a service: record who decided, then let the flow go on.
-    with transaction.atomic(), task.activation() as activation:
-        if task.status == STATUS.NEW:
-            activation.assign(_decided_by(transfer))
-        if task.status == STATUS.ASSIGNED:
-            activation.start(None)
-        activation.execute()
+    return flowsync.catch_up(
+        transfer, _waiting_is_over, decided_in=EventType.TRANSFER_STATE_CHANGED, rounds=6, logger=logger
+    )
 
 
 def sync_open_flows() -> int:
     """Bring every open transfer's flow in line (the periodic catch-up)."""
-    moved = 0
-    content_type = ContentType.objects.get_for_model(Transfer)
-    ids = Process.objects.filter(artifact_content_type=content_type, finished__isnull=True).values_list(
-        "artifact_object_id", flat=True
-    )
-    for transfer_id in ids:
-        if Transfer.objects.filter(pk=transfer_id).exists():
-            moved += sync_flow(transfer_id)
-    return moved
+    return flowsync.sync_open(Transfer, sync_flow)

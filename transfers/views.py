@@ -8,6 +8,7 @@ change things only through ``transfers.services``. Every change is a POST.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -26,6 +27,7 @@ from accounts.models import User
 from accounts.roles import Role, Team
 from portal import selectors as portal_selectors
 from registry.models import Domain, Registrar
+from workflows.decisions import carry_out, refusal_text
 from workflows.models import Channel
 
 from . import sealing, selectors, services
@@ -50,8 +52,7 @@ DECIDERS = (Role.STAFF,)
 _ISSUED_CODE_KEY = "transfers.issued_authinfo.{pk}"
 
 
-def _refusal(exc: TransferRefused) -> str:
-    return getattr(exc, "message", "") or str(exc)
+_carry_out = partial(carry_out, refusals=TransferRefused, conflicts=TransferConflict)
 
 
 def _transfer_or_404(user: User, pk: int) -> Transfer:
@@ -150,7 +151,7 @@ def start(request: HttpRequest) -> HttpResponse:
                 channel=Channel.WEB,
             )
         except TransferRefused as exc:  # a TransferConflict too: its words say what happened
-            form.add_error(None, _refusal(exc))
+            form.add_error(None, refusal_text(exc))
         else:
             messages.success(
                 request,
@@ -233,21 +234,20 @@ def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("This request is not waiting for a new code any more."))
         return redirect("transfers:detail", pk=transfer.pk)
     if form.is_valid():
-        try:
-            services.resubmit_authinfo(
+        response = _carry_out(
+            request,
+            lambda: services.resubmit_authinfo(
                 transfer=transfer,
                 authinfo=form.cleaned_data["authinfo"],
                 actor=request.user,
                 channel=Channel.WEB,
-            )
-        except TransferConflict as exc:
-            messages.warning(request, _refusal(exc))
-            return redirect("transfers:detail", pk=transfer.pk)
-        except TransferRefused as exc:
-            form.add_error(None, _refusal(exc))
-        else:
-            messages.success(request, _("The new code is sent to the registry."))
-            return redirect("transfers:detail", pk=transfer.pk)
+            ),
+            form=form,
+            success=_("The new code is sent to the registry."),
+            done=reverse("transfers:detail", args=[transfer.pk]),
+        )
+        if response is not None:
+            return response
     return _render_detail(request, transfer, resubmit_form=form)
 
 
@@ -264,18 +264,17 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("transfers:detail", pk=transfer.pk)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.cancel_transfer(
+        response = _carry_out(
+            request,
+            lambda: services.cancel_transfer(
                 transfer=transfer, actor=request.user, channel=Channel.WEB, reason=form.cleaned_data["reason"]
-            )
-        except TransferConflict as exc:
-            messages.warning(request, _refusal(exc))
-            return redirect("transfers:detail", pk=transfer.pk)
-        except TransferRefused as exc:
-            form.add_error(None, _refusal(exc))
-        else:
-            messages.success(request, _("Cancellation of the request is recorded."))
-            return redirect("transfers:detail", pk=transfer.pk)
+            ),
+            form=form,
+            success=_("Cancellation of the request is recorded."),
+            done=reverse("transfers:detail", args=[transfer.pk]),
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "transfers/confirm_action.html",
@@ -298,16 +297,15 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("transfers:detail", pk=transfer.pk)
     form = CancelForm()  # nothing to fill in; the page only carries the CSRF token
     if request.method == "POST":
-        try:
-            services.approve_outgoing(transfer=transfer, actor=request.user, channel=Channel.WEB)
-        except TransferConflict as exc:
-            messages.warning(request, _refusal(exc))
-            return redirect("transfers:detail", pk=transfer.pk)
-        except TransferRefused as exc:
-            form.add_error(None, _refusal(exc))
-        else:
-            messages.success(request, _("Your approval is being sent to the registry."))
-            return redirect("transfers:detail", pk=transfer.pk)
+        response = _carry_out(
+            request,
+            lambda: services.approve_outgoing(transfer=transfer, actor=request.user, channel=Channel.WEB),
+            # Nothing to answer on this page: a refusal goes back to the request as a message.
+            success=_("Your approval is being sent to the registry."),
+            done=reverse("transfers:detail", args=[transfer.pk]),
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "transfers/confirm_action.html",
@@ -335,25 +333,25 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("This request is not waiting for a review any more."))
         return redirect("transfers:detail", pk=transfer.pk)
     if form.is_valid():
-        try:
-            services.review_transfer(
+        response = _carry_out(
+            request,
+            lambda: services.review_transfer(
                 transfer=transfer,
                 approved=form.approved,
                 note=form.cleaned_data["note"],
                 actor=request.user,
                 channel=Channel.WEB,
-            )
-        except TransferConflict as exc:
-            messages.warning(request, _refusal(exc))
-            return redirect("transfers:detail", pk=transfer.pk)
-        except TransferRefused as exc:
-            form.add_error(None, _refusal(exc))
-        else:
-            if form.approved:
-                messages.success(request, _("Approved: the registrant is asked to confirm the transfer."))
-            else:
-                messages.success(request, _("Refused: the customer is told why."))
-            return redirect("transfers:detail", pk=transfer.pk)
+            ),
+            form=form,
+            success=(
+                _("Approved: the registrant is asked to confirm the transfer.")
+                if form.approved
+                else _("Refused: the customer is told why.")
+            ),
+            done=reverse("transfers:detail", args=[transfer.pk]),
+        )
+        if response is not None:
+            return response
     return _render_detail(request, transfer, review_form=form)
 
 
@@ -369,22 +367,21 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("transfers:detail", pk=transfer.pk)
     form = RejectOutgoingForm(request.POST, policy=transfer.policy)
     if form.is_valid():
-        try:
-            services.reject_outgoing(
+        response = _carry_out(
+            request,
+            lambda: services.reject_outgoing(
                 transfer=transfer,
                 reason_code=form.cleaned_data["reason_code"],
                 explanation=form.cleaned_data["explanation"],
                 actor=request.user,
                 channel=Channel.WEB,
-            )
-        except TransferConflict as exc:
-            messages.warning(request, _refusal(exc))
-            return redirect("transfers:detail", pk=transfer.pk)
-        except TransferRefused as exc:
-            form.add_error(None, _refusal(exc))
-        else:
-            messages.success(request, _("The rejection is being sent to the registry."))
-            return redirect("transfers:detail", pk=transfer.pk)
+            ),
+            form=form,
+            success=_("The rejection is being sent to the registry."),
+            done=reverse("transfers:detail", args=[transfer.pk]),
+        )
+        if response is not None:
+            return response
     return _render_detail(request, transfer, reject_form=form)
 
 
@@ -448,7 +445,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             # Cancelled or settled while the page was open: say where it stands now.
             return _confirmation_unusable(request, _find_link(token))
         except TransferRefused as exc:
-            return _confirmation_unusable(request, found, _refusal(exc))
+            return _confirmation_unusable(request, found, refusal_text(exc))
         return render(request, "transfers/confirm_done.html", {"transfer": transfer, "link": found.link})
     return render(
         request,
@@ -479,7 +476,7 @@ def domain_authinfo(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             code = services.issue_authinfo(domain=domain, actor=request.user, channel=Channel.WEB)
         except TransferRefused as exc:  # a TransferConflict too: its words say what happened
-            error = _refusal(exc)
+            error = refusal_text(exc)
         else:
             request.session[_ISSUED_CODE_KEY.format(pk=domain.pk)] = sealing.seal(code)
             return redirect("transfers:domain_authinfo_issued", pk=domain.pk)
@@ -529,23 +526,15 @@ def domain_lock(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose whether to lock or unlock transfers of the domain."))
         return redirect(reverse("home") + "#domains")
     locked = form.cleaned_data["locked"]
-    try:
-        services.set_transfer_lock(domain=domain, locked=locked, actor=request.user, channel=Channel.WEB)
-    except TransferConflict as exc:
-        messages.warning(request, _refusal(exc))
-    except TransferRefused as exc:
-        messages.error(request, _refusal(exc))
+    if locked:
+        success = _("Transfers of %(domain)s are locked: no other registrar can take it over.")
     else:
-        if locked:
-            messages.success(
-                request,
-                _("Transfers of %(domain)s are locked: no other registrar can take it over.")
-                % {"domain": domain.display_name},
-            )
-        else:
-            messages.success(
-                request,
-                _("Transfers of %(domain)s are unlocked: it can be transferred with its transfer code.")
-                % {"domain": domain.display_name},
-            )
-    return redirect(reverse("home") + "#domains")
+        success = _("Transfers of %(domain)s are unlocked: it can be transferred with its transfer code.")
+    return _carry_out(
+        request,
+        lambda: services.set_transfer_lock(
+            domain=domain, locked=locked, actor=request.user, channel=Channel.WEB
+        ),
+        success=success % {"domain": domain.display_name},
+        done=reverse("home") + "#domains",
+    )

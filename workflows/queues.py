@@ -348,22 +348,33 @@ def _unowned(task: Task) -> Task:
 
 
 def _mail(*, task: Task, recipients: Iterable[User], kind: str, subject: str, body: str) -> int:
-    sent = 0
+    """Mail the recipients once the sweep's transaction commits; returns how many will get one.
+
+    Sent only after the commit: a rolled-back sweep must not have told anyone, and a slow mail
+    server must not hold the task's row lock. The record is written only once a mail is sent,
+    for it says the mail went out."""
     artifact = task.process.artifact if task.process.artifact_object_id else None
-    for person in recipients:
-        if not person.email:
-            continue
-        send_mail(subject, body, None, [person.email])
-        record_sent_email(
-            kind=kind,
-            recipient=person.email,
-            subject=subject,
-            body=body,
-            language=settings.LANGUAGE_CODE,
-            case=artifact,
-        )
-        sent += 1
-    return sent
+
+    def mail_to(address: str):
+        def send() -> None:
+            send_mail(subject, body, None, [address])
+            record_sent_email(
+                kind=kind,
+                recipient=address,
+                subject=subject,
+                body=body,
+                language=settings.LANGUAGE_CODE,
+                case=artifact,
+            )
+
+        return send
+
+    addresses = [person.email for person in recipients if person.email]
+    for address in addresses:
+        # Robust: the state is committed by now, so one refused address must not cost the
+        # other recipients, or the rest of the sweep, their mail.
+        transaction.on_commit(mail_to(address), robust=True)
+    return len(addresses)
 
 
 def _title(task: Task) -> str:

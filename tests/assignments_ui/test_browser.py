@@ -5,53 +5,24 @@ screenshots go to test-artifacts/cesja-*.png for people to look at."""
 from __future__ import annotations
 
 import io
-import os
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from viewflow.workflow.models import Task
 
 from accounts.roles import Team
 from assignments.flows import process_of
 from assignments.models import Cesja, State
 from registry.models import Domain
-from tests.portal.test_browser import CHROMIUM, CHROMIUM_ARGS, log_in
+from tests.fixtures.browser import log_in, shot
 from transfers.management.commands.process_registry import run_once
 
 from .conftest import INVITATION_LINK
 
-# Playwright's sync API runs an event loop in this thread; Django must be told that the
-# database access from it is deliberate.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _new_page(browser: Browser) -> Page:
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 800}, locale="pl-PL", accept_downloads=True
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return page
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"cesja-{name}.png"), full_page=True)
 
 
 def _scan_pdf() -> bytes:
@@ -65,7 +36,7 @@ def _scan_pdf() -> bytes:
 
 def test_a_cesja_from_start_to_completion(
     live_server,
-    browser: Browser,
+    new_page: Callable[[], Page],
     cesja_world,
     cesja_jobs,
     customer_a,
@@ -80,7 +51,7 @@ def test_a_cesja_from_start_to_completion(
     base = live_server.url
 
     # Customer A gives the domain to customer B, starting from the domain's row.
-    cedent = _new_page(browser)
+    cedent = new_page()
     log_in(cedent, base, customer_a.username)
     cedent.locator("#domains tbody tr", has_text=domain.name).get_by_role("link", name="Cesja").click()
     expect(cedent.locator("h1")).to_have_text("Rozpocznij cesję")
@@ -90,22 +61,22 @@ def test_a_cesja_from_start_to_completion(
     cedent.get_by_role("button", name="Rozpocznij cesję").click()
     expect(cedent.locator("#id_other_party_email_error")).to_be_visible()
     expect(cedent.get_by_label(domain.name)).to_be_checked()
-    shot(cedent, "start-refused")
+    shot(cedent, "cesja-start-refused")
     cedent.get_by_label("Adres e-mail drugiej strony").fill(customer_b.email)
     cedent.get_by_role("button", name="Rozpocznij cesję").click()
     expect(cedent.locator(".badge--state")).to_have_text("Czeka na dołączenie drugiej strony")
     expect(cedent.locator("h1")).to_have_text(domain.name)
     cesja = Cesja.objects.get()
-    shot(cedent, "started")
+    shot(cedent, "cesja-started")
     case_url = cedent.url
 
     # B follows the link from the e-mail and joins with their profile.
     invitation = next(m for m in mail.outbox if customer_b.email in m.to and INVITATION_LINK.search(m.body))
-    taker = _new_page(browser)
+    taker = new_page()
     log_in(taker, base, customer_b.username)
     taker.goto(base + INVITATION_LINK.search(invitation.body).group(0))
     expect(taker.locator("h1")).to_have_text("Zapraszamy Cię do cesji")
-    shot(taker, "invitation")
+    shot(taker, "cesja-invitation")
     taker.get_by_label("Twój profil abonenta").select_option(label="Anna Nowak")
     taker.get_by_role("button", name="Dołącz do cesji").click()
     expect(taker.locator(".badge--state")).to_have_text("Czeka na podpisany formularz")
@@ -113,7 +84,7 @@ def test_a_cesja_from_start_to_completion(
     # A downloads the form: a PDF, as an attachment.
     cedent.goto(case_url)
     expect(cedent.locator("#form-number")).to_have_text(f"{cesja.number}/1")
-    shot(cedent, "form")
+    shot(cedent, "cesja-form")
     with cedent.expect_download() as info:
         cedent.get_by_role("link", name="Pobierz formularz (PDF)").click()
     assert Path(info.value.path()).read_bytes().startswith(b"%PDF")
@@ -125,7 +96,7 @@ def test_a_cesja_from_start_to_completion(
     cedent.get_by_role("button", name="Prześlij").click()
     expect(cedent.locator(".badge--state")).to_have_text("Dokumenty weryfikowane przez naszych pracowników")
     expect(cedent.locator("#received .doc")).to_have_count(1)
-    shot(cedent, "uploaded")
+    shot(cedent, "cesja-uploaded")
 
     # The domains team: from the queue to the sheet, the checklist, the approval.
     cesja_jobs.wait_for(
@@ -136,12 +107,12 @@ def test_a_cesja_from_start_to_completion(
         )
     )
     staff = staff_user(Team.DOMAINS)
-    verifier = _new_page(browser)
+    verifier = new_page()
     log_in(verifier, base, staff.username)
     verifier.locator("a", has_text=f"#{process_of(cesja).pk}").first.click()
     expect(verifier.locator(".eyebrow")).to_contain_text(cesja.number)
     expect(verifier.get_by_role("button", name="Zatwierdź cesję")).to_be_disabled()
-    shot(verifier, "verify")
+    shot(verifier, "cesja-verify")
     for _ in range(5):
         verifier.locator(".checklist__form button", has_text="Zaznacz").first.click()
         verifier.wait_for_load_state("networkidle")
@@ -149,7 +120,7 @@ def test_a_cesja_from_start_to_completion(
     verifier.get_by_label("Notatka do akt").fill("Podpisy i dane zgodne.")
     verifier.get_by_role("button", name="Zatwierdź cesję").click()
     expect(verifier.locator(".message--success")).to_be_visible()
-    shot(verifier, "approved")
+    shot(verifier, "cesja-approved")
 
     # The registry job runs (in-process, or on the worker); the sweep catches up the flow.
     def completed() -> bool:
@@ -161,25 +132,18 @@ def test_a_cesja_from_start_to_completion(
     cedent.goto(case_url)
     expect(cedent.locator(".badge--state")).to_have_text("Zakończona")
     expect(cedent.locator(".progress__step--done")).to_have_count(4)
-    shot(cedent, "completed-cedent")
+    shot(cedent, "cesja-completed-cedent")
     taker.goto(case_url)
     expect(taker.locator(".badge--state")).to_have_text("Zakończona")
-    shot(taker, "completed-cesjonariusz")
+    shot(taker, "cesja-completed-cesjonariusz")
     taker.get_by_role("link", name="Zobacz swoje domeny").click()
     expect(taker.locator("#domains .domain-name", has_text=domain.name)).to_be_visible()
-    shot(taker, "home-cesjonariusz")
+    shot(taker, "cesja-home-cesjonariusz")
     assert Domain.objects.of_account(customer_b).filter(pk=domain.pk).exists()
-    for page in (cedent, taker, verifier):
-        page.context.close()
-
-
-def signup_shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"cesja-signup-{name}.png"), full_page=True)
 
 
 def test_someone_without_an_account_signs_up_from_the_invitation_and_joins(
-    live_server, browser: Browser, cesja_world, customer_a, registrant_a, customer_b
+    live_server, new_page: Callable[[], Page], cesja_world, customer_a, registrant_a, customer_b
 ) -> None:
     from django.core import mail
 
@@ -206,22 +170,22 @@ def test_someone_without_an_account_signs_up_from_the_invitation_and_joins(
     link = INVITATION_LINK.search(message.body).group(0)
 
     # Someone else, logged in, opens the link: told where it went, and nothing changes.
-    other = _new_page(browser)
+    other = new_page()
     log_in(other, base, customer_b.username)
     other.goto(base + link)
     expect(other.get_by_role("alert")).to_contain_text("k***@example.pl")
     expect(other.get_by_label("Twój profil abonenta")).to_have_count(0)
-    signup_shot(other, "0-wrong-account")
+    shot(other, "cesja-signup-0-wrong-account")
     other.context.close()
 
     # The invited person, with no account, follows the link from the e-mail.
-    page = _new_page(browser)
+    page = new_page()
     page.goto(base + link)
     expect(page.locator("h2#signup-title")).to_have_text("Załóż konto")
     expect(page.get_by_label("Adres e-mail")).to_have_value(invited)
     expect(page.get_by_label("Adres e-mail")).to_be_disabled()
     expect(page.get_by_role("link", name="zaloguj się")).to_have_attribute("href", f"/login/?next={link}")
-    signup_shot(page, "1-form")
+    shot(page, "cesja-signup-1-form")
 
     # A username already taken is refused in the form, with the rest kept.
     page.get_by_label("Nazwa użytkownika").fill(customer_a.username)
@@ -232,7 +196,7 @@ def test_someone_without_an_account_signs_up_from_the_invitation_and_joins(
     page.get_by_role("button", name="Załóż konto i przejdź dalej").click()
     expect(page.locator("#id_username_error")).to_be_visible()
     expect(page.get_by_label("Imię")).to_have_value("Ola")
-    signup_shot(page, "2-username-taken")
+    shot(page, "cesja-signup-2-username-taken")
 
     page.get_by_label("Nazwa użytkownika").fill("ola.kupiec")
     page.locator("#id_password1").fill("Zakup-Domeny-2026!")
@@ -240,7 +204,7 @@ def test_someone_without_an_account_signs_up_from_the_invitation_and_joins(
     page.get_by_role("button", name="Załóż konto i przejdź dalej").click()
     expect(page.locator("h1")).to_have_text("Zapraszamy Cię do cesji")
     expect(page.locator(".message--success")).to_contain_text("ola.kupiec")
-    signup_shot(page, "3-account-ready")
+    shot(page, "cesja-signup-3-account-ready")
     assert User.objects.get(username="ola.kupiec").email == invited
 
     # No profile yet: add one, and come back to the invitation.
@@ -252,16 +216,15 @@ def test_someone_without_an_account_signs_up_from_the_invitation_and_joins(
     page.get_by_label("Kod pocztowy").fill("00-001")
     page.get_by_label("Miejscowość").fill("Warszawa")
     page.get_by_label("E-mail").fill(invited)
-    signup_shot(page, "4-profile")
+    shot(page, "cesja-signup-4-profile")
     page.get_by_role("button", name="Zapisz profil").click()
     expect(page.locator("h1")).to_have_text("Zapraszamy Cię do cesji")
     page.get_by_label("Twój profil abonenta").select_option(label="Ola Kupiec")
-    signup_shot(page, "5-choose-profile")
+    shot(page, "cesja-signup-5-choose-profile")
     page.get_by_role("button", name="Dołącz do cesji").click()
     expect(page.locator(".badge--state")).to_have_text("Czeka na podpisany formularz")
     expect(page.locator("#form-number")).to_have_text(f"{cesja.number}/1")
-    signup_shot(page, "6-joined")
+    shot(page, "cesja-signup-6-joined")
     cesja.refresh_from_db()
     assert cesja.cesjonariusz.display_name == "Ola Kupiec"
     assert cesja.cesjonariusz_account.username == "ola.kupiec"
-    page.context.close()

@@ -4,67 +4,45 @@ to test-artifacts/callers-*.png for people to look at."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from accounts.roles import Team
 from callers.models import CallerSession
+from tests.fixtures.browser import log_in, shot
 from tests.fixtures.people import PESEL_JAN
-from tests.portal.test_browser import CHROMIUM, CHROMIUM_ARGS, log_in
 from transfers.models import Transfer
 from workflows.models import Channel, EventType, HistoryEvent
 
-# Playwright's sync API runs an event loop in this thread; Django must be told that the
-# database access from it is deliberate.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _new_page(browser: Browser) -> Page:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="pl-PL")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return page
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"callers-{name}.png"), full_page=True)
 
 
 def test_staff_verify_a_caller_by_code_and_start_a_transfer_for_them(
-    live_server, browser: Browser, transfer_world, customer_a, registrant_a, staff_user, sandbox_domain
+    live_server,
+    new_page: Callable[[], Page],
+    transfer_world,
+    customer_a,
+    registrant_a,
+    staff_user,
+    sandbox_domain,
 ) -> None:
     remote = sandbox_domain(sponsor="nordhost")
     staff = staff_user(Team.DOMAINS)
 
     # The customer logs in and finds the code in the panel.
-    customer = _new_page(browser)
+    customer = new_page()
     log_in(customer, live_server.url, customer_a.username)
     card = customer.locator("#caller-code")
     expect(card.get_by_role("heading")).to_have_text("Kod do rozmów z BOK")
     expect(card).to_contain_text("ważny do")
     code = card.locator(".js-caller-code").inner_text()
     assert len(code) == 9 and code[4] == "-"
-    shot(customer, "customer-code")
+    shot(customer, "callers-customer-code")
 
     # The staff member finds them by PESEL.
-    page = _new_page(browser)
+    page = new_page()
     log_in(page, live_server.url, staff.username)
     page.locator(".main-nav").get_by_role("link", name="Rozmówcy").click()
     page.get_by_label("Szukaj po").select_option("pesel")
@@ -73,7 +51,7 @@ def test_staff_verify_a_caller_by_code_and_start_a_transfer_for_them(
     matches = page.locator("#matches")
     expect(matches).to_contain_text("Jan Kowalski")
     expect(matches).to_contain_text("44•••••••59")
-    shot(page, "find")
+    shot(page, "callers-find")
 
     # A misheard code first: refused, said so, and the field is empty again.
     matches.get_by_role("link", name="Sprawdź kod").click()
@@ -83,7 +61,7 @@ def test_staff_verify_a_caller_by_code_and_start_a_transfer_for_them(
     page.get_by_role("button", name="Zweryfikuj").click()
     expect(page.locator(".alert--error")).to_contain_text("Błędny kod")
     expect(page.get_by_label("Kod autoryzacyjny odczytany przez rozmówcę")).to_have_value("")
-    shot(page, "wrong-code")
+    shot(page, "callers-wrong-code")
 
     # The right code, as read out.
     page.get_by_label("Kod autoryzacyjny odczytany przez rozmówcę").fill(code)
@@ -92,18 +70,18 @@ def test_staff_verify_a_caller_by_code_and_start_a_transfer_for_them(
     banner = page.locator(".caller-banner")
     expect(banner).to_contain_text("Działasz w imieniu: Jan Kowalski (telefon)")
     expect(page.get_by_role("heading", level=1)).to_have_text("Jan Kowalski")
-    shot(page, "acting")
+    shot(page, "callers-acting")
 
     # A transfer for the caller, with the code the caller has from the other registrar.
     page.get_by_role("link", name="Rozpocznij transfer").click()
     page.get_by_label("Nazwa domeny").fill(remote.name)
     page.get_by_label("Kod transferu (authinfo)").fill(remote.authinfo)
     page.get_by_label("Profil abonenta").select_option(label="Jan Kowalski")
-    shot(page, "start-transfer")
+    shot(page, "callers-start-transfer")
     page.get_by_role("button", name="Rozpocznij transfer").click()
     expect(page.locator(".message--success")).to_contain_text("w imieniu klienta Jan Kowalski")
     expect(banner).to_be_visible()  # still acting for the caller on the request's page
-    shot(page, "transfer-started")
+    shot(page, "callers-transfer-started")
 
     transfer = Transfer.objects.get(domain_name=remote.name)
     assert transfer.account == customer_a
@@ -118,5 +96,3 @@ def test_staff_verify_a_caller_by_code_and_start_a_transfer_for_them(
     # Ending the session takes the banner away.
     banner.get_by_role("button", name="Zakończ").click()
     expect(page.locator(".caller-banner")).to_have_count(0)
-    customer.context.close()
-    page.context.close()

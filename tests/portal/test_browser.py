@@ -5,71 +5,18 @@ Full-page screenshots go to test-artifacts/ for people to look at.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from accounts.roles import Team
 from portal.demo import DEMO_PASSWORD, seed_demo
-from tests.fixtures.people import PASSWORD
+from tests.fixtures.browser import log_in, shot
 from workflows.history import record_event
 from workflows.models import Channel, EventType
 
-# Playwright's sync API runs an event loop in this thread; Django refuses database access
-# from a thread with a running loop unless told that this is deliberate.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    # A Polish browser, as most of our customers have; the panel must not depend on it.
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="pl-PL")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def shot(page: Page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Nazwa użytkownika").fill(username)
-    page.get_by_label("Hasło").fill(password)
-    page.locator("form button[type=submit]", has_text="Zaloguj się").click()
-    page.wait_for_load_state("networkidle")
-
 
 # The demo's own logins (portal.demo), one per role, and what each must see first.
 DEMO_TOUR = [

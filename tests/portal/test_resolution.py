@@ -5,24 +5,21 @@ from __future__ import annotations
 import itertools
 import random
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import expect
 
 from assignments.models import Cesja
 from assignments.policy import CesjaPolicy
 from portal import resolution
 from portal.resolution import CESJA, INCOMING, OUTGOING, WEEKS, WeekTimes, percentile, resolution_times
+from tests.fixtures.browser import ARTIFACTS, log_in, shot
 from transfers.models import Direction, Transfer
 from transfers.policy import TransferPolicy
-
-# The browser tests' browser and steps; importing them also lets Django be used from
-# Playwright's thread.
-from .test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, log_in, shot
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 # A Wednesday of 2026-W12: the window is then 2026-W01 (from Monday 29 December 2025) to 2026-W12.
@@ -297,25 +294,6 @@ def realistic_weeks(make_request, now: datetime) -> None:
             requests.append(make_request.build(CESJA, resolved_at=ended_in(week), took=took))
     Transfer.objects.bulk_create([r for r in requests if isinstance(r, Transfer)])
     Cesja.objects.bulk_create([r for r in requests if isinstance(r, Cesja)])
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    # One browser for the module, as in test_browser: with one per test a database connection
-    # outlives the test on PostgreSQL, and the test database can then not be dropped.
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="pl-PL")
-    tab = context.new_page()
-    tab.set_default_timeout(10_000)
-    yield tab
-    context.close()
 
 
 @pytest.mark.browser

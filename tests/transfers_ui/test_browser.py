@@ -3,62 +3,27 @@ registry; screenshots go to test-artifacts/transfers-*.png for people to look at
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from django.core import mail
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from accounts.roles import Team
 from registry.models import Domain
-from tests.portal.test_browser import CHROMIUM, CHROMIUM_ARGS, log_in
+from tests.fixtures.browser import log_in, shot
 from transfers import tasks
 from transfers.models import State, Transfer
 
 from .conftest import CONFIRM_LINK
 
-# Playwright's sync API runs an event loop in this thread; Django must be told that the
-# database access from it is deliberate.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _new_page(browser: Browser) -> Page:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="pl-PL")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return page
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    page = _new_page(browser)
-    yield page
-    page.context.close()
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"transfers-{name}.png"), full_page=True)
 
 
 def test_customer_transfers_a_domain_to_us(
     live_server,
-    browser: Browser,
     page: Page,
+    new_page: Callable[[], Page],
     transfer_world,
     customer_a,
     registrant_a,
@@ -79,28 +44,28 @@ def test_customer_transfers_a_domain_to_us(
     expect(page.locator(".alert--error")).to_contain_text("Kod transferu")
     expect(page.get_by_label("Kod transferu (authinfo)")).to_have_value("")
     expect(page.get_by_label("Nazwa domeny")).to_have_value(remote.name)
-    shot(page, "start-refused")
+    shot(page, "transfers-start-refused")
 
     page.get_by_label("Kod transferu (authinfo)").fill(remote.authinfo)
     page.get_by_role("button", name="Rozpocznij transfer").click()
     expect(page.locator("h1")).to_have_text(remote.name)
     expect(page.locator(".badge--state")).to_have_text("Czeka na potwierdzenie abonenta")
     expect(page.locator("#next-title")).to_have_text("Co musisz zrobić")
-    shot(page, "awaiting-confirmation")
+    shot(page, "transfers-awaiting-confirmation")
     request_url = page.url
 
     # The registrant opens the link from the e-mail, without logging in.
     link = next(m for m in mail.outbox if CONFIRM_LINK.search(m.body))
     path = CONFIRM_LINK.search(link.body).group(0)
-    registrant = _new_page(browser)
+    registrant = new_page()
     registrant.goto(f"{live_server.url}{path}")
     expect(registrant.locator("h1")).to_contain_text(remote.name)
     expect(registrant.locator(".confirm-facts")).to_contain_text("RegFlow Rejestrator")
     assert Transfer.objects.get(domain_name=remote.name).state == State.AWAITING_CONFIRMATION
-    shot(registrant, "confirm")
+    shot(registrant, "transfers-confirm")
     registrant.get_by_role("button", name="Potwierdź transfer").click()
     expect(registrant.locator("h1")).to_have_text("Dziękujemy: transfer jest potwierdzony")
-    shot(registrant, "confirmed")
+    shot(registrant, "transfers-confirmed")
     registrant.context.close()
 
     # The request went to the registry in the background (a worker's, when there is a broker);
@@ -110,7 +75,7 @@ def test_customer_transfers_a_domain_to_us(
     expect(page.locator(".badge--state")).to_have_text("Oczekuje w rejestrze")
     expect(page.locator(".timeline__item")).to_have_count(3)
     expect(page.locator(".timeline")).to_contain_text("Rejestr przyjął zgłoszenie transferu")
-    shot(page, "pending")
+    shot(page, "transfers-pending")
 
     # NordHost approves over EPP; our poll job learns of it.
     epp_client("nordhost").transfer_approve(remote.name)
@@ -118,23 +83,23 @@ def test_customer_transfers_a_domain_to_us(
     page.reload()
     expect(page.locator(".badge--state")).to_have_text("Zakończony")
     expect(page.locator(".progress__step--done")).to_have_count(4)
-    shot(page, "completed")
+    shot(page, "transfers-completed")
     page.get_by_role("link", name="Zobacz swoje domeny").click()
     expect(page.locator("#domains .domain-name", has_text=remote.name)).to_be_visible()
     expect(page.locator("#requests tbody tr")).to_have_count(1)
     assert Domain.objects.of_account(customer_a).held_by_us().filter(name=remote.name).exists()
-    shot(page, "home")
+    shot(page, "transfers-home")
 
 
 def test_customer_gets_a_code_and_locks_a_domain(live_server, page: Page, customer_a, our_domain) -> None:
     log_in(page, live_server.url, customer_a.username)
     row = page.locator("#domains tbody tr", has_text=our_domain.name)
     row.get_by_role("link", name="Kod transferu").click()
-    shot(page, "authinfo-intro")
+    shot(page, "transfers-authinfo-intro")
     page.get_by_role("button", name="Wydaj kod").click()
     code = page.locator("#authinfo-code").inner_text()
     assert len(code) >= 16
-    shot(page, "authinfo-code")
+    shot(page, "transfers-authinfo-code")
     page.reload()
     expect(page.locator("#authinfo-code")).to_have_count(0)
     expect(page.locator("h2")).to_contain_text("Kod nie jest już wyświetlany")
@@ -145,7 +110,7 @@ def test_customer_gets_a_code_and_locks_a_domain(live_server, page: Page, custom
     expect(page.locator("#domains tbody tr", has_text=our_domain.name)).to_contain_text(
         "Transfer zablokowany"
     )
-    shot(page, "locked")
+    shot(page, "transfers-locked")
 
 
 def test_staff_sees_an_outgoing_transfer_with_the_reject_form(
@@ -159,4 +124,4 @@ def test_staff_sees_an_outgoing_transfer_with_the_reject_form(
     expect(page.locator(".choice")).to_have_count(len(transfer.policy.rejection_reasons))
     page.get_by_role("button", name="Odrzuć transfer").click()
     expect(page.locator(".field--invalid").first).to_be_visible()
-    shot(page, "staff-reject")
+    shot(page, "transfers-staff-reject")

@@ -239,35 +239,63 @@ def _age(task: Task, hours: float) -> None:
     Task.objects.filter(pk=task.pk).update(created=timezone.now() - timedelta(hours=hours))
 
 
-def test_warning_then_escalation_exactly_once_each(staff_user, supervisor, flow_task) -> None:
+@pytest.fixture
+def sweep(django_capture_on_commit_callbacks) -> Callable[[], int]:
+    """The sweep as if its transaction committed: the mails go out after the commit."""
+
+    def run() -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            return queues.warn_and_escalate()
+
+    return run
+
+
+def test_warning_then_escalation_exactly_once_each(staff_user, supervisor, flow_task, sweep) -> None:
     anna = staff_user(Team.DOMAINS)
     make_user("marek.kierownik", Role.SUPERVISOR, team=Team.BILLING)  # another team's supervisor
     task = flow_task(REVIEW, owner=anna, age=timedelta(hours=1))
-    assert queues.warn_and_escalate() == 0
+    assert sweep() == 0
 
     _age(task, 21)  # due in 3 h: inside the 4 h warning window
-    assert queues.warn_and_escalate() == 1
-    assert queues.warn_and_escalate() == 0
+    assert sweep() == 1
+    assert sweep() == 0
     [warning] = events(EventType.TASK_DEADLINE_WARNING)
     assert (warning.channel, warning.data["task"]) == ("system", task.pk)
     assert [message.to for message in mail.outbox] == [[anna.email]]
     assert SentEmail.objects.filter(kind="task.deadline_warning", recipient=anna.email).count() == 1
 
     _age(task, 25)  # overdue
-    assert queues.warn_and_escalate() == 1
-    assert queues.warn_and_escalate() == 0
+    assert sweep() == 1
+    assert sweep() == 0
     [escalation] = events(EventType.TASK_ESCALATED)
     assert escalation.data["holder"] == anna.username
     assert [message.to for message in mail.outbox[1:]] == [[supervisor.email]]
     assert len(events(EventType.TASK_DEADLINE_WARNING)) == 1
 
 
-def test_an_unassigned_task_warns_the_whole_team(staff_user, supervisor, flow_task) -> None:
+def test_an_unassigned_task_warns_the_whole_team(staff_user, supervisor, flow_task, sweep) -> None:
     anna, piotr = staff_user(Team.DOMAINS), staff_user(Team.DOMAINS)
     staff_user(Team.BILLING)
     flow_task(REVIEW, age=timedelta(hours=21))
-    assert queues.warn_and_escalate() == 1
+    assert sweep() == 1
     assert {message.to[0] for message in mail.outbox} == {anna.email, piotr.email, supervisor.email}
+
+
+def test_the_sweep_mails_only_after_its_commit(
+    staff_user, supervisor, flow_task, django_capture_on_commit_callbacks
+) -> None:
+    anna = staff_user(Team.DOMAINS)
+    flow_task(REVIEW, owner=anna, age=timedelta(hours=21))
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert queues.warn_and_escalate() == 1
+    # Until the commit nobody is told, and nothing says anybody was.
+    assert mail.outbox == []
+    assert not SentEmail.objects.exists()
+
+    for callback in callbacks:
+        callback()
+    assert [message.to for message in mail.outbox] == [[anna.email]]
+    assert SentEmail.objects.filter(kind="task.deadline_warning", recipient=anna.email).count() == 1
 
 
 def test_the_registry_round_runs_the_sweep(transfer_world, staff_user, supervisor, flow_task) -> None:
