@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import AUDIT_PERMISSION
 from documents.models import GeneratedDocument, ReceivedDocument
-from workflows.models import Channel, HistoryEvent
+from workflows.models import Channel, EventType, HistoryEvent
 
 from .models import VERIFICATION_STATES, Cesja, ChecklistItem, Side, State
 
@@ -52,7 +52,12 @@ class TimelineEntry:
 
 def timeline(cesja: Cesja) -> list[TimelineEntry]:
     """Every recorded step of the cesja, oldest first, with time, actor, channel and reason."""
-    events = HistoryEvent.objects.for_object(cesja).order_by("id")
+    # Who downloaded which copy is for the auditor's record of the cesja, not for its story.
+    events = (
+        HistoryEvent.objects.for_object(cesja)
+        .exclude(event_type=EventType.DOCUMENT_DOWNLOADED)
+        .order_by("id")
+    )
     return [
         TimelineEntry(
             occurred_at=e.occurred_at,

@@ -67,6 +67,7 @@ class EventType(models.TextChoices):
     TASK_REASSIGNED = "task.reassigned", _("task handed to another person")
     TASK_DEADLINE_WARNING = "task.deadline_warning", _("task deadline approaching")
     TASK_ESCALATED = "task.escalated", _("task past its deadline escalated")
+    DOCUMENT_DOWNLOADED = "document.downloaded", _("document downloaded")
 
 
 class HistoryEventQuerySet(models.QuerySet):
