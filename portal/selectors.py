@@ -92,9 +92,13 @@ class TeamLoad:
     oldest: datetime | None
 
 
-def workload_by_team(*, now: datetime | None = None) -> list[TeamLoad]:
-    """Open tasks of every team: waiting in the queue, taken by someone, and late."""
-    late_by_team, _late_by_owner = queues.overdue_counts(now=now)
+Overdue = tuple[dict[str, int], dict[int, int]]
+
+
+def workload_by_team(*, now: datetime | None = None, overdue: Overdue | None = None) -> list[TeamLoad]:
+    """Open tasks of every team: waiting in the queue, taken by someone, and late.
+    ``overdue`` is ``queues.overdue_counts()`` when the caller has it already."""
+    late_by_team, _late_by_owner = overdue or queues.overdue_counts(now=now)
     counts = {
         row["owner_permission"]: row
         for row in queues.open_tasks()
@@ -122,10 +126,10 @@ def workload_by_team(*, now: datetime | None = None) -> list[TeamLoad]:
     return loads
 
 
-def workload_by_person(*, now: datetime | None = None) -> list[User]:
+def workload_by_person(*, now: datetime | None = None, overdue: Overdue | None = None) -> list[User]:
     """Every active back-office person with the number of open tasks they hold and how many
     of them are past their deadline (``open_tasks``, ``overdue_tasks``)."""
-    _late_by_team, late_by_owner = queues.overdue_counts(now=now)
+    _late_by_team, late_by_owner = overdue or queues.overdue_counts(now=now)
     # Counted from the open tasks alone: joining people to every task they ever held would
     # read the whole task history.
     held = {

@@ -133,14 +133,15 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 @role_required(Role.SUPERVISOR)
 def supervisor_home(request: HttpRequest) -> HttpResponse:
     context = _queues(request)
-    teams = selectors.workload_by_team()
+    overdue = queues.overdue_counts()  # both workload tables show it
+    teams = selectors.workload_by_team(overdue=overdue)
     context["teams"] = teams
     context["totals"] = {
         "waiting": sum(load.waiting for load in teams),
         "in_progress": sum(load.in_progress for load in teams),
         "overdue": sum(load.overdue for load in teams),
     }
-    context["people"] = selectors.workload_by_person()
+    context["people"] = selectors.workload_by_person(overdue=overdue)
     context["resolution_charts"] = resolution_charts()
     context["resolution_weeks"] = WEEKS
     return render(request, "portal/home_supervisor.html", context)

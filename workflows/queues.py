@@ -79,11 +79,13 @@ def ensure_default_deadlines() -> None:
 
 
 def deadline_table() -> dict[str, tuple[timedelta, timedelta]]:
-    ensure_default_deadlines()
-    return {
-        row.flow_task: (timedelta(hours=row.hours), timedelta(hours=row.warning_before))
-        for row in TaskDeadline.objects.all()
-    }
+    """Deadline and warning per task type. Read on every queue page: one query once the
+    defaults are in place."""
+    rows = list(TaskDeadline.objects.all())
+    if not KNOWN_TASKS.keys() <= {row.flow_task for row in rows}:
+        ensure_default_deadlines()
+        rows = list(TaskDeadline.objects.all())
+    return {row.flow_task: (timedelta(hours=row.hours), timedelta(hours=row.warning_before)) for row in rows}
 
 
 def task_ref(task: Task) -> str:
