@@ -9,10 +9,13 @@ class AssignmentsConfig(AppConfig):
     verbose_name = _("Cesja (change of registrant)")
 
     def ready(self) -> None:
+        # The flow tells the step runner how it follows a cesja; the consequences are the
+        # outbox's handlers. Both must be known in every process, a worker's too.
         from django.db.models.signals import post_save
 
         from workflows.models import HistoryEvent
 
+        from . import consequences, flows  # noqa: F401
         from .signals import on_history_event
 
         # A profile edit is known by its history event, which names who edited and through

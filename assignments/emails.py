@@ -66,9 +66,11 @@ def recipients(cesja) -> list[tuple[str, str, str]]:
     return list(unique.values())
 
 
-def to_parties(cesja, kind: str, **extra: Any) -> None:
-    """The same news to both parties, each in their own language."""
+def to_parties(cesja, kind: str, *, only: str | None = None, **extra: Any) -> None:
+    """The same news to both parties (or ``only`` one side), each in their own language."""
     for side, address, language in recipients(cesja):
+        if only and side != only:
+            continue
         send(
             kind,
             to=address,

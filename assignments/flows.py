@@ -5,13 +5,12 @@ services are the only writers of it; the flow orchestrates around it, as the tra
 do. It shows the verification work in the domains team's queue (human tasks), holds the
 documents deadline as a viewflow database timer (fired by ``process_registry``), and loops
 back to waiting for documents when staff ask for a correction or a new form version is
-issued. Every wait is completed by ``sync_flow`` once the cesja has moved past it; the
-services call it after each committed transition and ``process_registry`` for every open
-process, so a flow that missed a step catches up.
+issued. Every wait is completed by the step runner (``workflows.cases``) once the cesja has
+moved past it, in the step's own transaction; the periodic round catches up every open
+process too.
 
-Every flow locks its process row (``select_for_update``) while it moves; the services lock
-the cesja row first and never wait for a process lock while holding it (``sync_flow`` runs
-after their commit), so the two locks are never taken in opposite orders.
+Every flow locks its process row with ``workflows.locks.flow_lock``, which waits for a busy
+row; a step locks the process row before the cesja row, as a flow node does.
 """
 
 from __future__ import annotations
@@ -20,13 +19,14 @@ import logging
 
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow, lock
-from viewflow.workflow.models import Process
+from viewflow.workflow import flow
 
 from accounts.roles import team_permission
-from workflows import flowsync
-from workflows.models import EventType
+from workflows.cases import FlowSpec
+from workflows.locks import flow_lock
 
+from . import services
+from .kind import CESJE
 from .models import DOCUMENT_STATES, TERMINAL_STATES, Approval, Cesja, State
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class CesjaFlow(flow.Flow):
     """
 
     process_title = _("Cesja")
-    lock_impl = lock.select_for_update_lock
+    lock_impl = flow_lock
 
     start = flow.StartHandle(this.begin).Next(this.await_documents)
     await_documents = (
@@ -89,7 +89,7 @@ class CesjaFlow(flow.Flow):
         .Case(this.await_documents, this.back_to_documents)
         .Default(this.end)
     )
-    # The registry job (assignments.tasks.execute_cesja) runs from the approval's commit.
+    # The registry job is an outbox message written with the approval (assignments.consequences).
     execute = flow.Handle().Next(this.end)
     lapse = flow.Function(this.expire).Next(this.after_lapse)
     # A timer that fired for a deadline a correction has since moved finds the cesja alive.
@@ -118,24 +118,15 @@ class CesjaFlow(flow.Flow):
         return _cesja(activation).state in TERMINAL_STATES
 
     def expire(self, activation) -> None:
-        from .services import expire_cesja
-
-        expire_cesja(_cesja(activation).pk)
+        services.expire_cesja(_cesja(activation).pk, from_flow=True)
 
 
 def _cesja(activation) -> Cesja:
     return Cesja.objects.get(pk=activation.process.artifact_object_id)
 
 
-def process_of(cesja: Cesja) -> Process | None:
-    return flowsync.process_of(cesja)
-
-
-def start_flow(cesja_id: int) -> None:
-    cesja = Cesja.objects.get(pk=cesja_id)
-    if process_of(cesja) is None:
-        CesjaFlow.start.run(cesja=cesja)
-    sync_flow(cesja_id)
+def _start(cesja: Cesja) -> None:
+    CesjaFlow.start.run(cesja=cesja)
 
 
 def _waiting_is_over(node_name: str, cesja: Cesja) -> bool:
@@ -150,15 +141,9 @@ def _waiting_is_over(node_name: str, cesja: Cesja) -> bool:
     return False
 
 
-def sync_flow(cesja_id: int) -> int:
-    """Complete every task of the cesja's process whose wait is over; returns how many.
-    Never raises: the flow catches up on the next call if its lock is busy."""
-    cesja = Cesja.objects.get(pk=cesja_id)
-    return flowsync.catch_up(
-        cesja, _waiting_is_over, decided_in=EventType.CESJA_STATE_CHANGED, rounds=8, logger=logger
-    )
+CESJE.flow = FlowSpec(start=_start, waiting_is_over=_waiting_is_over, rounds=8)
 
 
 def sync_open_flows() -> int:
     """Bring every open cesja's flow in line (the periodic catch-up)."""
-    return flowsync.sync_open(Cesja, sync_flow)
+    return CESJE.sync_open_flows()

@@ -28,6 +28,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.roles import AUDIT_PERMISSION
+from workflows.models import RegistryRetry
 
 from .policy import CesjaPolicy
 
@@ -109,7 +110,7 @@ class CesjaQuerySet(models.QuerySet):
         return self.filter(models.Q(cedent_account=user) | models.Q(cesjonariusz_account=user))
 
 
-class Cesja(ConcurrentTransitionMixin, models.Model):
+class Cesja(ConcurrentTransitionMixin, RegistryRetry):
     Side = Side
     Reason = Reason
     State = State
@@ -165,9 +166,6 @@ class Cesja(ConcurrentTransitionMixin, models.Model):
 
     # The registry contact the new registrant gets, chosen once so that a retry reuses it.
     contact_handle = models.CharField(_("new registrant's contact ID"), max_length=16, blank=True)
-    registry_tries = models.PositiveSmallIntegerField(_("failed tries at the registry"), default=0)
-    retry_at = models.DateTimeField(_("try the registry again at"), null=True, blank=True)
-    registry_error = models.TextField(_("last registry problem"), blank=True)
 
     objects = CesjaQuerySet.as_manager()
 

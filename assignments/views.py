@@ -36,6 +36,7 @@ from portal import selectors as portal_selectors
 from registry.models import Domain
 from transfers import sealing
 from workflows.decisions import carry_out, refusal_text
+from workflows.errors import Conflict, Refused
 from workflows.history import history_text
 from workflows.models import Channel
 
@@ -62,7 +63,6 @@ from .models import (
     Side,
     State,
 )
-from .services import CesjaConflict, CesjaRefused
 
 # Everyone who may look at a cesja: its parties, and the back office and auditors.
 READERS = (Role.CUSTOMER, Role.STAFF, Role.SUPERVISOR, Role.AUDITOR)
@@ -71,7 +71,7 @@ BACK_OFFICE_READERS = (Role.STAFF, Role.SUPERVISOR, Role.AUDITOR)
 DECIDERS = (Role.STAFF,)
 
 
-_carry_out = partial(carry_out, refusals=CesjaRefused, conflicts=CesjaConflict)
+_carry_out = partial(carry_out, refusals=Refused, conflicts=Conflict)
 
 
 def _may_decide(user: User) -> bool:
@@ -184,7 +184,7 @@ def start(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 channel=Channel.WEB,
             )
-        except CesjaRefused as exc:  # a CesjaConflict too: its words say what happened
+        except Refused as exc:  # a Conflict too: its words say what happened
             form.add_error(None, refusal_text(exc))
         else:
             messages.success(request, _("Cesja %(number)s is recorded.") % {"number": cesja.number})
@@ -316,7 +316,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 channel=Channel.WEB,
             ),
-            refusals=(CesjaRefused, DocumentRefused),
+            refusals=(Refused, DocumentRefused),
             form=form,
             field="file",
             success=lambda document: (
@@ -461,9 +461,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 channel=Channel.WEB,
                 token=token,
             )
-        except CesjaConflict as exc:
+        except Conflict as exc:
             problem = refusal_text(exc)
-        except CesjaRefused as exc:
+        except Refused as exc:
             form.add_error(None, refusal_text(exc))
         else:
             messages.success(request, _("You have joined the cesja: the form is ready to download."))
@@ -612,9 +612,9 @@ def tick(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             channel=Channel.WEB,
         )
-    except CesjaConflict as exc:
+    except Conflict as exc:
         messages.warning(request, refusal_text(exc))
-    except CesjaRefused as exc:
+    except Refused as exc:
         return _render_verify(request, cesja, checklist_errors={item: refusal_text(exc)})
     else:
         messages.success(
@@ -719,7 +719,7 @@ def paper(request: HttpRequest, pk: int) -> HttpResponse:
                 form_number=data["form_number"] or None,
                 note=data["note"],
             ),
-            refusals=(CesjaRefused, DocumentRefused),
+            refusals=(Refused, DocumentRefused),
             form=form,
             success=lambda document: (
                 _("%(kind)s is registered (SHA-256 %(sha)s).")

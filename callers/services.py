@@ -283,7 +283,7 @@ def cesja_mail_kind(cesja) -> str:
 
 def resend_transfer_email(*, session: CallerSession, transfer) -> str:
     """Send the customer the mail of the transfer's current step again; returns its kind."""
-    from transfers import emails as transfer_emails
+    from transfers.services import mail_customer
 
     if transfer.account_id != session.customer_id:
         raise CallerRefused(_("This request is not the caller's."))
@@ -294,15 +294,14 @@ def resend_transfer_email(*, session: CallerSession, transfer) -> str:
         _record_resend(
             session, transfer, kind, domain_name=transfer.domain_name, number=transfer.display_name
         )
-        transaction.on_commit(lambda: transfer_emails.to_customer(transfer, kind))
+        mail_customer(transfer, kind)
     return kind
 
 
 def resend_cesja_email(*, session: CallerSession, cesja) -> str:
     """Send the caller (one party only) the mail of the cesja's current step again."""
-    from assignments import emails as cesja_emails
     from assignments.models import Side
-    from assignments.services import current_form
+    from assignments.services import current_form, mail_party
 
     customer = session.customer
     if customer.pk == cesja.cedent_account_id:
@@ -322,25 +321,9 @@ def resend_cesja_email(*, session: CallerSession, cesja) -> str:
     if not kind:
         raise CallerRefused(_("There is no e-mail to send again at this step of the cesja."))
 
-    def send() -> None:
-        cesja_emails.send(
-            kind,
-            to=customer.email,
-            language=cesja_emails.language_of(customer),
-            context={
-                "cesja": cesja,
-                "side": side,
-                "url": cesja_emails.cesja_url(cesja),
-                "form_url": cesja_emails.form_url(cesja),
-                "upload_url": cesja_emails.upload_url(cesja),
-                "domains": [item.display_name for item in cesja.items.all()],
-                **extra,
-            },
-        )
-
     with transaction.atomic():
         _record_resend(session, cesja, kind, domain_name="", number=cesja.number)
-        transaction.on_commit(send)
+        mail_party(cesja, kind, side, **extra)
     return kind
 
 

@@ -200,7 +200,7 @@ def start_transfer(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 channel=session.channel,
             )
-        except transfer_services.TransferRefused as exc:
+        except transfer_services.Refused as exc:
             form.add_error(None, refusal_text(exc))
         else:
             messages.success(
@@ -251,7 +251,7 @@ def start_cesja(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 channel=session.channel,
             )
-        except cesja_services.CesjaRefused as exc:
+        except cesja_services.Refused as exc:
             form.add_error(None, refusal_text(exc))
         else:
             messages.success(

@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fixtures.assignments",
     "tests.fixtures.history",
     "tests.fixtures.browser",
+    "tests.fixtures.faults",
 ]

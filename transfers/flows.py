@@ -5,13 +5,12 @@ services are the only writers of it; a flow orchestrates around it. Two things s
 the flow: the staff review task (a human task in the domains team's queue) and the
 confirmation deadline (a viewflow database timer, fired by ``workflow_timers`` /
 ``process_registry``, never a countdown in the broker). Everything else a flow waits for is
-a ``Handle`` that ``sync_flow`` completes once the transfer has moved past it; the services
-call ``sync_flow`` after each committed transition, and ``process_registry`` calls it for
-every open process, so a flow that missed a step catches up.
+a ``Handle`` that the step runner (``workflows.cases``) completes once the transfer has moved
+past it, in the step's own transaction; the periodic round catches up every open process too.
 
-Every flow locks its process row (``select_for_update``) while it moves; the services lock
-the transfer row first and never wait for a process lock while holding it (``sync_flow``
-runs after their commit), so the two locks are never taken in opposite orders.
+Every flow locks its process row with ``workflows.locks.flow_lock``, which waits for a busy
+row; a step locks the process row before the transfer row, as a flow node does, so the two
+locks are never taken in opposite orders.
 """
 
 from __future__ import annotations
@@ -20,13 +19,14 @@ import logging
 
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow, lock
-from viewflow.workflow.models import Process
+from viewflow.workflow import flow
 
 from accounts.roles import team_permission
-from workflows import flowsync
-from workflows.models import EventType
+from workflows.cases import FlowSpec
+from workflows.locks import flow_lock
 
+from . import services
+from .kind import TRANSFERS
 from .models import TERMINAL_STATES, Direction, State, Transfer
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class IncomingTransferFlow(flow.Flow):
     """
 
     process_title = _("Incoming transfer")
-    lock_impl = lock.select_for_update_lock
+    lock_impl = flow_lock
 
     start = flow.StartHandle(this.begin).Next(this.check_risk)
     check_risk = flow.If(this.needs_review).Then(this.review).Else(this.await_confirmation)
@@ -70,9 +70,7 @@ class IncomingTransferFlow(flow.Flow):
         return _transfer(activation).confirmation_deadline
 
     def expire(self, activation) -> None:
-        from .services import expire_confirmation
-
-        expire_confirmation(_transfer(activation).pk)
+        services.expire_confirmation(_transfer(activation).pk)
 
 
 class OutgoingTransferFlow(flow.Flow):
@@ -84,10 +82,10 @@ class OutgoingTransferFlow(flow.Flow):
     """
 
     process_title = _("Outgoing transfer")
-    lock_impl = lock.select_for_update_lock
+    lock_impl = flow_lock
 
     start = flow.StartHandle(this.begin).Next(this.staff_check)
-    # Completed by transfers.services.reject_outgoing, or by sync_flow once the transfer
+    # Completed by transfers.services.reject_outgoing, or by the catch-up once the transfer
     # has moved on without staff (approved by the registrant, by the registry).
     staff_check = flow.ManualTask().Permission(team_permission("domains")).Next(this.await_outcome)
     await_outcome = flow.Handle().Next(this.end)
@@ -105,15 +103,8 @@ def flow_for(transfer: Transfer) -> type[flow.Flow]:
     return IncomingTransferFlow if transfer.direction == Direction.INCOMING else OutgoingTransferFlow
 
 
-def process_of(transfer: Transfer) -> Process | None:
-    return flowsync.process_of(transfer)
-
-
-def start_flow(transfer_id: int) -> None:
-    transfer = Transfer.objects.get(pk=transfer_id)
-    if process_of(transfer) is None:
-        flow_for(transfer).start.run(transfer=transfer)
-    sync_flow(transfer_id)
+def _start(transfer: Transfer) -> None:
+    flow_for(transfer).start.run(transfer=transfer)
 
 
 def _waiting_is_over(node_name: str, transfer: Transfer) -> bool:
@@ -128,15 +119,9 @@ def _waiting_is_over(node_name: str, transfer: Transfer) -> bool:
     return False
 
 
-def sync_flow(transfer_id: int) -> int:
-    """Complete every task of the transfer's process whose wait is over; returns how many.
-    Never raises: the flow catches up on the next call if its lock is busy."""
-    transfer = Transfer.objects.get(pk=transfer_id)
-    return flowsync.catch_up(
-        transfer, _waiting_is_over, decided_in=EventType.TRANSFER_STATE_CHANGED, rounds=6, logger=logger
-    )
+TRANSFERS.flow = FlowSpec(start=_start, waiting_is_over=_waiting_is_over, rounds=6)
 
 
 def sync_open_flows() -> int:
     """Bring every open transfer's flow in line (the periodic catch-up)."""
-    return flowsync.sync_open(Transfer, sync_flow)
+    return TRANSFERS.sync_open_flows()

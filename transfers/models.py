@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from workflows.models import RegistryRetry
+
 from .policy import RejectionReason, TransferPolicy
 
 __all__ = [
@@ -69,7 +71,7 @@ class TransferQuerySet(models.QuerySet):
         return self.filter(direction=Direction.OUTGOING)
 
 
-class Transfer(ConcurrentTransitionMixin, models.Model):
+class Transfer(ConcurrentTransitionMixin, RegistryRetry):
     Direction = Direction
     State = State
 
@@ -135,9 +137,6 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
     attempts = models.PositiveSmallIntegerField(
         _("codes tried"), default=1, help_text=_("Each new code is a new request to the registry.")
     )
-    registry_tries = models.PositiveSmallIntegerField(_("tries of the current registry command"), default=0)
-    retry_at = models.DateTimeField(_("try the registry again at"), null=True, blank=True)
-    registry_error = models.TextField(_("last registry problem"), blank=True)
     next_check_at = models.DateTimeField(_("ask the registry at"), null=True, blank=True, db_index=True)
 
     objects = TransferQuerySet.as_manager()

@@ -89,7 +89,7 @@ def process_poll_messages(limit: int = MAX_MESSAGES_PER_RUN) -> int:
 
 def _apply(message: PollMessage, data: TransferData | None) -> Transfer | None:
     """What the message changes; runs inside the message's transaction. Transitions that
-    need the registry again (none here) or e-mail are left to on_commit by the services."""
+    need the registry again or e-mail are written to the outbox by the services."""
     us = settings.REGISTRY["CLIENT_ID"]
     transfer = None
     if data is not None:

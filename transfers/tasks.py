@@ -1,12 +1,10 @@
-"""Background jobs for transfers. Each takes only a transfer id (never a code), is
-acknowledged late, and is idempotent: the registry command it sends carries an idempotency
-key, so running it twice never does a thing twice at the registry.
+"""Periodic work of transfers: poll messages, reconciliation of long-pending transfers,
+expired authinfo codes, viewflow's timers. Each job takes only ids (never a code), is
+acknowledged late and is idempotent.
 
-While the registry cannot be reached, a worker retries with exponential back-off. Run
-in-process (no broker) there is no queue to wait in: the failure is recorded on the transfer
-(the customer sees "waiting for the registry", ``retry_at`` says when to try again) and the
-periodic sweep ``retry_waiting_transfers`` (run by ``manage.py process_registry``) sends it
-again. The sweep also catches jobs a worker gave up on after its last retry.
+Our registry commands are not jobs here: they are outbox messages written with the step that
+asks for them (``transfers.consequences``), so a broker that is down delays them and never
+loses them.
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ from registry.epp.results import RegistryUnavailable
 from registry.tasks import retry_delay
 
 from . import services
-from .models import AT_REGISTRY, State, Transfer
+from .models import AT_REGISTRY, Transfer
 
 logger = logging.getLogger(__name__)
 
@@ -39,47 +37,8 @@ def _run(task, step: Callable[[int], str], transfer_id: int) -> str:
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
-def submit_transfer_request(self, transfer_id: int) -> str:
-    return _run(self, services.send_transfer_request, transfer_id)
-
-
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
-def cancel_transfer_at_registry(self, transfer_id: int) -> str:
-    return _run(self, services.cancel_at_registry, transfer_id)
-
-
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
-def approve_transfer_at_registry(self, transfer_id: int) -> str:
-    return _run(self, services.approve_at_registry, transfer_id)
-
-
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
-def reject_transfer_at_registry(self, transfer_id: int) -> str:
-    return _run(self, services.reject_at_registry, transfer_id)
-
-
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def reconcile_transfer(self, transfer_id: int) -> str:
     return _run(self, services.reconcile_transfer, transfer_id)
-
-
-JOB_FOR_STATE = {
-    State.SUBMITTING: submit_transfer_request,
-    State.CANCELLING: cancel_transfer_at_registry,
-    State.APPROVING: approve_transfer_at_registry,
-    State.REJECTING: reject_transfer_at_registry,
-}
-
-
-@shared_task(acks_late=True)
-def retry_waiting_transfers() -> int:
-    """Send again every registry command whose last try failed and whose back-off is over."""
-    due = Transfer.objects.filter(
-        state__in=list(JOB_FOR_STATE), registry_tries__gt=0, retry_at__lte=timezone.now()
-    ).values_list("pk", "state")
-    for pk, state in due:
-        JOB_FOR_STATE[state].delay(pk)
-    return len(due)
 
 
 @shared_task(acks_late=True)

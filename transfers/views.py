@@ -28,6 +28,7 @@ from accounts.roles import Role, Team
 from portal import selectors as portal_selectors
 from registry.models import Domain, Registrar
 from workflows.decisions import carry_out, refusal_text
+from workflows.errors import Conflict, Refused
 from workflows.models import Channel
 
 from . import sealing, selectors, services
@@ -40,7 +41,6 @@ from .forms import (
     TransferLockForm,
 )
 from .models import AuthInfoCode, ConfirmationToken, Transfer
-from .services import TransferConflict, TransferRefused
 
 # Everyone who may look at a request: its customer, and the back office and auditors.
 READERS = (Role.CUSTOMER, Role.STAFF, Role.SUPERVISOR, Role.AUDITOR)
@@ -52,7 +52,7 @@ DECIDERS = (Role.STAFF,)
 _ISSUED_CODE_KEY = "transfers.issued_authinfo.{pk}"
 
 
-_carry_out = partial(carry_out, refusals=TransferRefused, conflicts=TransferConflict)
+_carry_out = partial(carry_out, refusals=Refused, conflicts=Conflict)
 
 
 def _transfer_or_404(user: User, pk: int) -> Transfer:
@@ -150,7 +150,7 @@ def start(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 channel=Channel.WEB,
             )
-        except TransferRefused as exc:  # a TransferConflict too: its words say what happened
+        except Refused as exc:  # a Conflict too: its words say what happened
             form.add_error(None, refusal_text(exc))
         else:
             messages.success(
@@ -441,10 +441,10 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
             transfer = services.confirm_transfer(token=token)
-        except TransferConflict:
+        except Conflict:
             # Cancelled or settled while the page was open: say where it stands now.
             return _confirmation_unusable(request, _find_link(token))
-        except TransferRefused as exc:
+        except Refused as exc:
             return _confirmation_unusable(request, found, refusal_text(exc))
         return render(request, "transfers/confirm_done.html", {"transfer": transfer, "link": found.link})
     return render(
@@ -475,7 +475,7 @@ def domain_authinfo(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             code = services.issue_authinfo(domain=domain, actor=request.user, channel=Channel.WEB)
-        except TransferRefused as exc:  # a TransferConflict too: its words say what happened
+        except Refused as exc:  # a Conflict too: its words say what happened
             error = refusal_text(exc)
         else:
             request.session[_ISSUED_CODE_KEY.format(pk=domain.pk)] = sealing.seal(code)

@@ -15,7 +15,8 @@ from django.template import Context, Engine
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
-from .models import SentEmail
+from . import outbox
+from .models import OutboxMessage, SentEmail
 
 LANGUAGES = ("pl", "en")
 
@@ -100,3 +101,27 @@ class TemplateMail:
             domain_name=getattr(context.get("domain"), "name", ""),
         )
         self.logger.info(self._sent, kind)
+
+
+def send_plain_mail(*, kind: str, to: str, subject: str, body: str, case: models.Model | None = None) -> None:
+    """A mail of the product's own words (no template, nothing secret in it), in the caller's
+    transaction: it goes out by the outbox once the transaction commits."""
+    outbox.emit(
+        "workflows.mail",
+        {"kind": kind, "to": to, "subject": subject, "body": body, "language": settings.LANGUAGE_CODE},
+        case=case,
+    )
+
+
+@outbox.handles("workflows.mail", local=True)
+def _send_plain_mail(message: OutboxMessage) -> None:
+    mail = message.payload
+    send_mail(mail["subject"], mail["body"], None, [mail["to"]])
+    record_sent_email(
+        kind=mail["kind"],
+        recipient=mail["to"],
+        subject=mail["subject"],
+        body=mail["body"],
+        language=mail["language"],
+        case=message.case_type.get_object_for_this_type(pk=message.case_id) if message.case_type else None,
+    )

@@ -226,3 +226,61 @@ class TaskDeadlineState(models.Model):
 
     def __str__(self) -> str:
         return f"task {self.task_id}"
+
+
+class RegistryRetry(models.Model):
+    """What a case shows while a registry command of its waits for the registry: how many
+    tries failed, when the next one goes, and the last problem in words for the customer."""
+
+    registry_tries = models.PositiveSmallIntegerField(_("failed tries at the registry"), default=0)
+    retry_at = models.DateTimeField(_("try the registry again at"), null=True, blank=True)
+    registry_error = models.TextField(_("last registry problem"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    def registry_answered(self) -> None:
+        self.registry_tries = 0
+        self.retry_at = None
+        self.registry_error = ""
+
+
+class OutboxMessage(models.Model):
+    """Something that must follow a committed step of a case: a registry command, an e-mail.
+
+    Written in the step's own transaction, so that the step and what follows it are committed
+    together or not at all; the relay (``workflows.outbox``) then carries it out at least once,
+    retrying after any failure, and marks it sent. Rows are kept after sending: they say what
+    followed each step and when. A secret a message needs (a link's token, a code we issued)
+    travels sealed in ``sealed`` and is wiped once the message is sent."""
+
+    kind = models.CharField(_("kind"), max_length=64)
+    # Names one consequence, so that a step run twice cannot ask for it twice.
+    key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    sealed = models.TextField(blank=True, editable=False)
+    case_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    case_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+    available_at = models.DateTimeField(_("due"), default=timezone.now)
+    # A deliverer holds the message until then; past it, a deliverer that died is presumed dead.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last problem"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["available_at", "id"], name="outbox_due", condition=models.Q(sent_at__isnull=True)
+            ),
+            models.Index(fields=["case_type", "case_id", "id"], name="outbox_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"

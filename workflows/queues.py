@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import (
     Case,
@@ -39,7 +38,7 @@ from accounts.models import User
 from accounts.roles import SUPERVISOR_PERMISSION, Role, Team, team_permission
 
 from .history import history_text, record_event
-from .mail import record_sent_email
+from .mail import send_plain_mail
 from .models import Channel, EventType, TaskDeadline, TaskDeadlineState
 
 logger = logging.getLogger(__name__)
@@ -350,32 +349,13 @@ def _unowned(task: Task) -> Task:
 
 
 def _mail(*, task: Task, recipients: Iterable[User], kind: str, subject: str, body: str) -> int:
-    """Mail the recipients once the sweep's transaction commits; returns how many will get one.
-
-    Sent only after the commit: a rolled-back sweep must not have told anyone, and a slow mail
-    server must not hold the task's row lock. The record is written only once a mail is sent,
-    for it says the mail went out."""
+    """Mail the recipients through the outbox, in the sweep's transaction; returns how many
+    will get one. A rolled-back sweep tells nobody; a mail server that is down delays the mail
+    and never loses it; the record is written once a mail is sent."""
     artifact = task.process.artifact if task.process.artifact_object_id else None
-
-    def mail_to(address: str):
-        def send() -> None:
-            send_mail(subject, body, None, [address])
-            record_sent_email(
-                kind=kind,
-                recipient=address,
-                subject=subject,
-                body=body,
-                language=settings.LANGUAGE_CODE,
-                case=artifact,
-            )
-
-        return send
-
     addresses = [person.email for person in recipients if person.email]
     for address in addresses:
-        # Robust: the state is committed by now, so one refused address must not cost the
-        # other recipients, or the rest of the sweep, their mail.
-        transaction.on_commit(mail_to(address), robust=True)
+        send_plain_mail(kind=kind, to=address, subject=subject, body=body, case=artifact)
     return len(addresses)
 
 

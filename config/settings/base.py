@@ -168,14 +168,19 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 # countdown never outlives the visibility timeout and runs twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "regflow")
+# How long a deliverer of an outbox message holds it before another presumes it dead and
+# sends it again: longer than any registry command or mail may take.
+# A step's wake-up of the outbox relay does not hold a page while the broker is down: it gives
+# up at once, and the relay round sends the message.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
 # For deployments with `celery beat`; the embedded default runs `manage.py process_registry --loop`.
 CELERY_BEAT_SCHEDULE = {
     "transfers-poll-messages": {"task": "transfers.tasks.process_poll_messages", "schedule": 60.0},
-    "transfers-retry-waiting": {"task": "transfers.tasks.retry_waiting_transfers", "schedule": 60.0},
     "transfers-reconcile": {"task": "transfers.tasks.reconcile_pending_transfers", "schedule": 600.0},
     "transfers-reset-codes": {"task": "transfers.tasks.reset_expired_authinfo_codes", "schedule": 3600.0},
+    "outbox-relay": {"task": "workflows.tasks.relay_outbox", "schedule": 15.0},
     "workflow-timers": {"task": "transfers.tasks.fire_workflow_timers", "schedule": 60.0},
-    "cesja-retry-waiting": {"task": "assignments.tasks.retry_waiting_cesje", "schedule": 60.0},
     "cesja-reminders": {"task": "assignments.tasks.send_cesja_reminders", "schedule": 3600.0},
     "cesja-expiry": {"task": "assignments.tasks.expire_overdue_cesje", "schedule": 600.0},
     "task-deadlines": {"task": "workflows.tasks.warn_and_escalate", "schedule": 600.0},

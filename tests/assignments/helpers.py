@@ -8,11 +8,11 @@ from django.core import mail
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from assignments.flows import process_of
 from assignments.models import Cesja, ChecklistItem
 from assignments.services import current_form, tick_checklist
 from tests.fixtures.assignments import signed_scan
 from transfers.management.commands.process_registry import run_once
+from workflows.flowsync import process_of
 from workflows.models import HistoryEvent
 
 INVITATION_LINK = re.compile(r"/cesje/invitation/([A-Za-z0-9_-]+)/")

@@ -14,7 +14,8 @@ from django.db import connection
 from django.utils import translation
 
 from assignments.models import Cesja, Reason, Side, State
-from assignments.services import CesjaConflict, approve_cesja, start_cesja, submit_signed_document
+from assignments.services import approve_cesja, start_cesja, submit_signed_document
+from workflows.errors import Conflict
 from workflows.models import Channel, EventType
 
 from .helpers import events, scan_of_current_form, tick_everything, wait_state
@@ -30,7 +31,7 @@ def race(calls: list[Callable[[], Cesja]]) -> list[tuple[str, str]]:
         try:
             barrier.wait()
             outcome = ("won", call().state)
-        except CesjaConflict as exc:
+        except Conflict as exc:
             outcome = ("conflict", str(exc))
         except Exception as exc:  # noqa: BLE001 - the test reports anything else as a failure
             outcome = ("error", repr(exc))

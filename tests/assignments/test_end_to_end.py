@@ -8,7 +8,6 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.roles import AUDIT_PERMISSION
-from assignments.flows import process_of
 from assignments.models import Cesja, Reason, Side, State
 from assignments.selectors import cesja_for_user, cesje_for_account, next_step, timeline
 from assignments.services import (
@@ -21,6 +20,7 @@ from assignments.services import (
 )
 from documents.models import GeneratedDocument, ReceivedDocument
 from registry.models import Domain, RegistryCommand
+from workflows.flowsync import process_of
 from workflows.history import iter_chain_problems
 from workflows.models import Channel, EventType
 

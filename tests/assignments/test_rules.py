@@ -11,8 +11,6 @@ from accounts.models import Registrant
 from accounts.services import create_customer_account, record_registrant_change, registrant_snapshot
 from assignments.models import CesjaPolicy, DomainDispute, Reason, Side, State
 from assignments.services import (
-    CesjaConflict,
-    CesjaRefused,
     approve_cesja,
     cancel_cesja,
     claim_invitation,
@@ -30,6 +28,7 @@ from documents.models import GeneratedDocument
 from registry.models import Registrar
 from tests.fixtures.assignments import signed_scan
 from transfers.models import Transfer
+from workflows.errors import Conflict, Refused
 from workflows.models import Channel, EventType
 
 from .helpers import (
@@ -72,14 +71,14 @@ def test_checks_at_the_start(cesja_world, customer_a, registrant_a, organisation
         return start_cesja(**{**options, **kwargs})
 
     elsewhere = cesja_world.domain(registrant_a, sponsor=Registrar.objects.get(client_id="nordhost"))
-    with pytest.raises(CesjaRefused, match="is not held with us"):
+    with pytest.raises(Refused, match="is not held with us"):
         start([elsewhere])
-    with pytest.raises(CesjaRefused, match="is not held with us"):
+    with pytest.raises(Refused, match="is not held with us"):
         start(["nie-ma-takiej.pl"])
     annas = cesja_world.domain(registrant_b)
-    with pytest.raises(CesjaRefused, match="is not held by Jan Kowalski"):
+    with pytest.raises(Refused, match="is not held by Jan Kowalski"):
         start([annas])
-    with pytest.raises(CesjaRefused, match="your own registrant profiles"):
+    with pytest.raises(Refused, match="your own registrant profiles"):
         start([annas], initiator=customer_b, actor=customer_b, cedent_registrant=registrant_a)
 
     in_transfer = cesja_world.domain(registrant_a)
@@ -94,36 +93,36 @@ def test_checks_at_the_start(cesja_world, customer_a, registrant_a, organisation
         ),
         state="pending",
     )
-    with pytest.raises(CesjaRefused, match="A transfer of .* is in progress"):
+    with pytest.raises(Refused, match="A transfer of .* is in progress"):
         start([in_transfer])
 
     disputed = cesja_world.domain(registrant_a)
     dispute = DomainDispute.objects.create(domain=disputed, reference="UDRP D2026-0042")
-    with pytest.raises(CesjaRefused, match="subject to a dispute"):
+    with pytest.raises(Refused, match="subject to a dispute"):
         start([disputed])
     dispute.closed_at = timezone.now()
     dispute.save()
 
-    with pytest.raises(CesjaRefused, match="Describe the reason"):
+    with pytest.raises(Refused, match="Describe the reason"):
         start([disputed], reason=Reason.OTHER)
 
     # Identifiers with a wrong check digit, saved before the checks existed.
     Registrant.objects.filter(pk=organisation_a.pk).update(nip="7792433528")
     organisation_a.refresh_from_db()
-    with pytest.raises(CesjaRefused, match="NIP has a wrong check digit"):
+    with pytest.raises(Refused, match="NIP has a wrong check digit"):
         start([disputed])
     Registrant.objects.filter(pk=organisation_a.pk).update(nip="7792433527")
     organisation_a.refresh_from_db()
     Registrant.objects.filter(pk=registrant_a.pk).update(pesel="44051401358")
     registrant_a.refresh_from_db()
-    with pytest.raises(CesjaRefused, match="PESEL has a wrong check digit"):
+    with pytest.raises(Refused, match="PESEL has a wrong check digit"):
         start([disputed])
     Registrant.objects.filter(pk=registrant_a.pk).update(pesel="44051401359")
     registrant_a.refresh_from_db()
 
     # An organisation that names nobody to sign for it cannot take part.
     organisation_a.representatives.all().delete()
-    with pytest.raises(CesjaRefused, match="must name the people who represent it"):
+    with pytest.raises(Refused, match="must name the people who represent it"):
         start([disputed])
 
     assert not GeneratedDocument.objects.exists()
@@ -133,7 +132,7 @@ def test_checks_at_the_start(cesja_world, customer_a, registrant_a, organisation
     organisation_a.representatives.create(first_name="Marek", last_name="Wiśniewski", function="Prezes")
     cesja = start([disputed])
     assert cesja.state == State.AWAITING_DOCUMENTS and current_form(cesja).version == 1
-    with pytest.raises(CesjaRefused, match="already in an open cesja"):
+    with pytest.raises(Refused, match="already in an open cesja"):
         start([disputed])
 
 
@@ -149,7 +148,7 @@ def test_correction_then_a_new_upload_then_rejection(
     domain = cesja_world.domain(registrant_a)
     cesja = own_firm_cesja(customer_a, registrant_a, organisation_a, [domain])
     staff = domains_staff[0]
-    with pytest.raises(CesjaConflict):
+    with pytest.raises(Conflict):
         tick_checklist(cesja=cesja, item="both_signed", checked=True, actor=staff)
     submit_signed_document(
         cesja=cesja, uploaded_file=scan_of_current_form(cesja), kind="signed_form", actor=customer_a
@@ -160,13 +159,13 @@ def test_correction_then_a_new_upload_then_rejection(
     tick_checklist(
         cesja=cesja, item="representation_ok", checked=False, note="brak podpisu prezesa", actor=staff
     )
-    with pytest.raises(CesjaRefused, match="Tick every checklist item"):
+    with pytest.raises(Refused, match="Tick every checklist item"):
         approve_cesja(cesja=cesja, actor=staff, channel=Channel.WEB)
-    with pytest.raises(CesjaRefused, match="domains team"):
+    with pytest.raises(Refused, match="domains team"):
         approve_cesja(cesja=cesja, actor=customer_a, channel=Channel.WEB)
 
     what = "The firm's page is not signed by the President of the Board, Marek Wiśniewski."
-    with pytest.raises(CesjaRefused, match="exactly what"):
+    with pytest.raises(Refused, match="exactly what"):
         request_correction(cesja=cesja, what_to_fix=" ", actor=staff, channel=Channel.WEB)
     cesja = request_correction(cesja=cesja, what_to_fix=what, actor=staff, channel=Channel.PHONE)
     assert cesja.state == State.CORRECTION_REQUESTED and cesja.correction_request == what
@@ -187,11 +186,11 @@ def test_correction_then_a_new_upload_then_rejection(
         and cesja.verification_round == 2
         and cesja.correction_request == ""
     )
-    with pytest.raises(CesjaRefused, match="Tick every checklist item"):
+    with pytest.raises(Refused, match="Tick every checklist item"):
         approve_cesja(cesja=cesja, actor=staff, channel=Channel.WEB)
     assert [t.flow_task.name for t in open_tasks(cesja)] == ["verification"]
 
-    with pytest.raises(CesjaRefused, match="Say why"):
+    with pytest.raises(Refused, match="Say why"):
         reject_cesja(cesja=cesja, reasons=[], actor=staff, channel=Channel.WEB)
     cesja = reject_cesja(
         cesja=cesja,
@@ -241,7 +240,7 @@ def test_a_signed_copy_of_a_superseded_version_is_refused(
     ]
     assert events(cesja.cesjonariusz, EventType.REGISTRANT_UPDATED).count() == 1
 
-    with pytest.raises(CesjaRefused, match="has been replaced by version"):
+    with pytest.raises(Refused, match="has been replaced by version"):
         submit_signed_document(
             cesja=cesja,
             uploaded_file=signed_scan(first.number),
@@ -249,7 +248,7 @@ def test_a_signed_copy_of_a_superseded_version_is_refused(
             actor=customer_a,
             form_number=first.number,
         )
-    with pytest.raises(CesjaRefused, match="not a form of this cesja"):
+    with pytest.raises(Refused, match="not a form of this cesja"):
         submit_signed_document(
             cesja=cesja,
             uploaded_file=signed_scan(),
@@ -312,7 +311,7 @@ def test_a_flagged_domain_needs_a_second_and_different_approver(
     assert task.flow_task.name == "second_verification"
     assert not task.flow_task.can_assign(first, task) and task.flow_task.can_assign(second, task)
 
-    with pytest.raises(CesjaRefused, match="another member of staff"):
+    with pytest.raises(Refused, match="another member of staff"):
         approve_cesja(cesja=cesja, actor=first, channel=Channel.WEB)
     # Cancelling is still possible before the last approval.
     assert cesja.can_cancel(customer_a)
@@ -344,14 +343,14 @@ def test_either_party_cancels_until_approval(
 
     # The cedent withdraws while the other side has not joined.
     cesja = started()
-    with pytest.raises(CesjaRefused, match="Only a party"):
+    with pytest.raises(Refused, match="Only a party"):
         cancel_cesja(cesja=cesja, actor=outsider, channel=Channel.WEB)
     cesja = cancel_cesja(cesja=cesja, actor=customer_a, channel=Channel.WEB, reason="rozmyśliłem się")
     assert cesja.state == State.CANCELLED and not cesja.items.filter(active=True).exists()
     event = events(cesja, EventType.CESJA_STATE_CHANGED).last()
     assert event.reason == "rozmyśliłem się" and event.actor == customer_a
     assert any("anulowana" in s for s in subjects(customer_b.email))
-    with pytest.raises(CesjaConflict):
+    with pytest.raises(Conflict):
         cancel_cesja(cesja=cesja, actor=customer_b, channel=Channel.WEB)
 
     # The cesjonariusz withdraws while staff verify.
@@ -373,7 +372,7 @@ def test_either_party_cancels_until_approval(
     approve_cesja(cesja=cesja, actor=domains_staff[0], channel=Channel.WEB)
     wait_state(cesja_jobs, cesja, State.COMPLETED)
     for who in (customer_a, customer_b, domains_staff[1]):
-        with pytest.raises(CesjaConflict, match="can no longer be cancelled|already moved on"):
+        with pytest.raises(Conflict, match="can no longer be cancelled|already moved on"):
             cancel_cesja(cesja=cesja, actor=who, channel=Channel.WEB)
 
 
@@ -407,7 +406,7 @@ def test_someone_without_an_account_is_invited_and_joins(cesja_world, customer_a
     assert cesja.invitations.get().token_digest != token
 
     # Someone else's account (the link was passed on) cannot take the invitation.
-    with pytest.raises(CesjaRefused, match=r"sent to k\*\*\*@example\.pl"):
+    with pytest.raises(Refused, match=r"sent to k\*\*\*@example\.pl"):
         join_cesja(
             cesja=cesja, registrant=_buyer_profile(outsider), actor=outsider, channel=Channel.WEB, token=token
         )
@@ -427,16 +426,16 @@ def test_someone_without_an_account_is_invited_and_joins(cesja_world, customer_a
         reason="Invited by e-mail.",
     )
     buyer = _buyer_profile(account)
-    with pytest.raises(CesjaRefused, match="not valid"):
+    with pytest.raises(Refused, match="not valid"):
         join_cesja(cesja=cesja, registrant=buyer, actor=account, channel=Channel.WEB, token="zly-token")
-    with pytest.raises(CesjaRefused, match="Only the invited party"):
+    with pytest.raises(Refused, match="Only the invited party"):
         join_cesja(cesja=cesja, registrant=buyer, actor=account, channel=Channel.WEB)
     cesja = join_cesja(cesja=cesja, registrant=buyer, actor=account, channel=Channel.WEB, token=token)
     assert cesja.state == State.AWAITING_DOCUMENTS and cesja.cesjonariusz_account == account
     assert cesja.side_of(account) == Side.CESJONARIUSZ and current_form(cesja).version == 1
     claimed = events(cesja, EventType.CESJA_PARTY_CHANGED).get()
     assert claimed.actor == account and token not in str(claimed.data)
-    with pytest.raises(CesjaRefused, match="already been used"):
+    with pytest.raises(Refused, match="already been used"):
         join_cesja(cesja=cesja, registrant=buyer, actor=customer_a, channel=Channel.WEB, token=token)
 
 
@@ -456,12 +455,12 @@ def test_only_the_invited_account_claims_the_invitation(
     token = invitation_token(customer_b.email)
     assert mask_email(customer_b.email) == "a***@example.pl"
     for who in (outsider, customer_a):
-        with pytest.raises(CesjaRefused, match=r"sent to a\*\*\*@example\.pl|both parties"):
+        with pytest.raises(Refused, match=r"sent to a\*\*\*@example\.pl|both parties"):
             claim_invitation(token=token, actor=who, channel=Channel.WEB)
     # Another account that happens to share B's address is still not B's: the side is B's.
     outsider.email = customer_b.email.upper()
     outsider.save(update_fields=["email"])
-    with pytest.raises(CesjaRefused, match=r"sent to a\*\*\*@example\.pl"):
+    with pytest.raises(Refused, match=r"sent to a\*\*\*@example\.pl"):
         claim_invitation(token=token, actor=outsider, channel=Channel.WEB)
     cesja.refresh_from_db()
     assert cesja.cesjonariusz_account == customer_b and cesja.invitations.get().used_at is None

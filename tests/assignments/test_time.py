@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
-from assignments.flows import process_of
 from assignments.models import Reason, Side, State
 from assignments.selectors import overdue_verifications
-from assignments.services import CesjaConflict, join_cesja, start_cesja, submit_signed_document
+from assignments.services import join_cesja, start_cesja, submit_signed_document
+from workflows.errors import Conflict
+from workflows.flowsync import process_of
 from workflows.models import Channel, EventType
 
 from .helpers import events, invitation_token, process_registry, scan_of_current_form, subjects
@@ -59,7 +60,7 @@ def test_reminders_seven_and_two_days_before_then_expiry(
     assert f"Cesja {cesja.number} wygasła" in subjects(customer_a.email)
     assert f"Cesja {cesja.number} wygasła" in subjects(customer_b.email)
     assert process_of(cesja).finished is not None
-    with pytest.raises(CesjaConflict):
+    with pytest.raises(Conflict):
         submit_signed_document(
             cesja=cesja, uploaded_file=scan_of_current_form(cesja), kind="signed_form", actor=customer_a
         )

@@ -15,6 +15,7 @@ from django.utils.text import capfirst
 
 from accounts.roles import Team
 from assignments import services
+from assignments.kind import CESJE
 from assignments.models import Cesja, ChecklistItem, ChecklistTick, State
 from documents.models import GeneratedDocument, ReceivedDocument
 from registry.models import Domain
@@ -493,5 +494,5 @@ def test_an_ended_cesja_reads_right_on_every_page(
         assert badge in sheet
     # A step refused because of the state says it in the feminine too.
     with translation.override("pl"):
-        refusal = str(services.conflict_for(Cesja.objects.get(pk=cesja.pk)).message)
+        refusal = str(CESJE.conflict(Cesja.objects.get(pk=cesja.pk)).message)
     assert "anulowana" in refusal and "anulowany" not in refusal

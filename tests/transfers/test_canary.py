@@ -15,7 +15,8 @@ from django.core import mail
 from django.db import connection
 
 from transfers.models import State, Transfer
-from transfers.services import TransferRefused, confirm_transfer, start_incoming_transfer
+from transfers.services import confirm_transfer, start_incoming_transfer
+from workflows.errors import Refused
 from workflows.models import Channel
 
 from .helpers import confirmation_token, process_registry, wait_state
@@ -92,7 +93,7 @@ def test_the_canary_code_is_nowhere(
             created_at=now - timedelta(days=400),
             expires_at=now + timedelta(days=200),
         )
-        with pytest.raises(TransferRefused) as refused:
+        with pytest.raises(Refused) as refused:
             start_incoming_transfer(
                 account=customer_a,
                 domain_name=name,

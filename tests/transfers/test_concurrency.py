@@ -16,7 +16,6 @@ from accounts.roles import Team
 from registry.models import RegistryCommand
 from transfers.models import State, Transfer
 from transfers.services import (
-    TransferConflict,
     approve_outgoing,
     cancel_transfer,
     confirm_transfer,
@@ -24,6 +23,7 @@ from transfers.services import (
     reject_outgoing,
     start_incoming_transfer,
 )
+from workflows.errors import Conflict
 from workflows.models import Channel, EventType, HistoryEvent
 
 from .helpers import confirmation_token, process_registry, wait_state
@@ -41,7 +41,7 @@ def race(calls: list[Callable[[], Transfer]]) -> list[tuple[str, str]]:
         try:
             barrier.wait()
             outcome = ("won", call().state)
-        except TransferConflict as exc:
+        except Conflict as exc:
             outcome = ("conflict", str(exc))
         except Exception as exc:  # noqa: BLE001 - the test reports anything else as a failure
             outcome = ("error", repr(exc))

@@ -15,7 +15,7 @@ from assignments import tasks as cesja_tasks
 from assignments.flows import sync_open_flows as sync_open_cesja_flows
 from transfers import tasks
 from transfers.flows import sync_open_flows
-from workflows import queues
+from workflows import outbox, queues
 
 logger = logging.getLogger(__name__)
 
@@ -24,14 +24,13 @@ def run_once() -> dict[str, int]:
     # Called directly (not .delay): this process is the worker here.
     return {
         "poll messages": tasks.process_poll_messages(),
-        "commands retried": tasks.retry_waiting_transfers(),
+        "outbox messages sent": outbox.relay(),
         "transfers reconciled": tasks.reconcile_pending_transfers(),
         "codes reset": tasks.reset_expired_authinfo_codes(),
         "timers fired": tasks.fire_workflow_timers(),
         "flow steps": sync_open_flows(),
         "cesja reminders": cesja_tasks.send_cesja_reminders(),
         "cesje expired": cesja_tasks.expire_overdue_cesje(),
-        "cesja executions retried": cesja_tasks.retry_waiting_cesje(),
         "cesja flow steps": sync_open_cesja_flows(),
         "task deadlines": queues.warn_and_escalate(),
     }

@@ -1,0 +1,63 @@
+"""What follows a step of a cesja, as the outbox relay carries it out (``workflows.outbox``):
+e-mails to the parties, the invitation link, and the change of registrant at the registry.
+
+Each handler is idempotent: the registry commands carry idempotency keys and the execution
+finds the cesja moved on if it arrives late; a mail is sent at least once."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from registry.epp.results import RegistryUnavailable
+from transfers import sealing
+from workflows.models import OutboxMessage
+from workflows.outbox import RetryLater, handles
+
+from . import emails, services
+from .models import Cesja, CesjaInvitation, Side
+from .services.steps import fresh, side_account
+
+
+@handles("assignments.execute")
+def execute_at_registry(message: OutboxMessage) -> None:
+    cesja_id = message.payload["cesja"]
+    try:
+        services.execute_cesja(cesja_id)
+    except RegistryUnavailable:
+        retry_at = Cesja.objects.filter(pk=cesja_id).values_list("retry_at", flat=True).first()
+        raise RetryLater(retry_at, "the registry cannot be reached") from None
+
+
+@handles("assignments.mail", local=True)
+def mail_parties(message: OutboxMessage) -> None:
+    cesja = fresh(message.payload["cesja"])
+    extra = dict(message.payload.get("extra") or {})
+    # Words and moments are rendered in each reader's language and as the case stands now.
+    if "who" in extra:
+        who = extra["who"]
+        extra["who"] = Side(who).label if who in Side.values else _("our staff")
+    extra.setdefault("deadline", cesja.documents_deadline)
+    emails.to_parties(cesja, message.payload["kind"], only=message.payload.get("side"), **extra)
+
+
+@handles("assignments.invitation", local=True)
+def mail_invitation(message: OutboxMessage) -> None:
+    token = sealing.unseal(message.sealed)
+    if token is None:
+        raise ValueError("the invitation token of this message cannot be unsealed")
+    invitation = CesjaInvitation.objects.get(pk=message.payload["invitation"])
+    cesja = fresh(invitation.cesja_id)
+    account = side_account(cesja, invitation.side)
+    emails.send(
+        "invitation",
+        to=invitation.email,
+        language=emails.language_of(account),
+        context={
+            "cesja": cesja,
+            "side": invitation.side,
+            "link": emails.invitation_url(token),
+            "domains": [item.display_name for item in cesja.items.all()],
+            "deadline": cesja.documents_deadline,
+            "has_account": account is not None,
+        },
+    )

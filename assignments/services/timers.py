@@ -1,0 +1,81 @@
+"""Time in a cesja: the documents deadline and the reminders before it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils.translation import gettext_lazy as _
+
+from workflows.cases import now, when
+from workflows.history import history_text
+from workflows.models import EventType
+
+from ..kind import CESJE
+from ..models import DOCUMENT_STATES, Cesja
+from .steps import close_items, mail, record
+
+
+def expire_cesja(cesja_id: int, *, from_flow: bool = False) -> Cesja | None:
+    """The documents did not arrive in time: the cesja ends (the flow's timer, whose flow
+    moves on by itself, or the sweep)."""
+    with CESJE.step(cesja_id, catch_up=not from_flow) as current:
+        if current.state not in DOCUMENT_STATES or current.documents_deadline is None:
+            return None
+        if current.documents_deadline > now():
+            return None  # the deadline moved (a correction) after the timer was set
+        before = CESJE.move(current, "expire")
+        current.outcome_reason = str(_("The signed documents did not arrive in time."))
+        current.save()
+        close_items(current)
+        record(
+            current,
+            _("Cesja %(number)s expired: the signed documents were due by %(deadline)s."),
+            reason=_("The documents deadline passed."),
+            before=before,
+            data={"documents_deadline": current.documents_deadline},
+            deadline=when(current.documents_deadline),
+        )
+        mail(current, "expired")
+    return current
+
+
+def expire_overdue_cesje() -> int:
+    due = Cesja.objects.filter(state__in=DOCUMENT_STATES, documents_deadline__lte=now()).values_list(
+        "pk", flat=True
+    )
+    return sum(1 for pk in list(due) if expire_cesja(pk) is not None)
+
+
+def send_cesja_reminders() -> int:
+    """Remind both parties, so many days before the documents are due as the policy says.
+    A reminder whose moment passed unsent (the sweep did not run) is folded into the next
+    one: each party hears once per moment, never twice in a row for the same deadline."""
+    moment = now()
+    sent = 0
+    waiting = Cesja.objects.filter(state__in=DOCUMENT_STATES, documents_deadline__gt=moment).select_related(
+        "policy"
+    )
+    for cesja in waiting:
+        due = [d for d in cesja.policy.reminders() if moment >= cesja.documents_deadline - timedelta(days=d)]
+        if not due or set(due) <= set(cesja.reminders_sent or []):
+            continue
+        with CESJE.step(cesja.pk) as current:
+            if current.state not in DOCUMENT_STATES or current.documents_deadline <= now():
+                continue
+            new = sorted(set(due) - set(current.reminders_sent or []))
+            if not new:
+                continue
+            days = min(new)
+            current.reminders_sent = sorted(set(current.reminders_sent or []) | set(due), reverse=True)
+            current.save(update_fields=["reminders_sent"])
+            record(
+                current,
+                _("Reminder sent to the parties of cesja %(number)s: documents due by %(deadline)s."),
+                event_type=EventType.CESJA_REMINDER,
+                reason=history_text(_("%(days)s days before the documents deadline."), days=days),
+                data={"days_before": days, "documents_deadline": current.documents_deadline},
+                deadline=when(current.documents_deadline),
+            )
+            mail(current, "reminder", days=days)
+        sent += 1
+    return sent

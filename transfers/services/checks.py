@@ -1,0 +1,155 @@
+"""The checks before a transfer request: the code as typed, the limits on wrong codes, and
+the domain as the registry sees it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from registry.epp.data import DomainInfo
+from registry.epp.results import RegistryError, RegistryUnavailable
+from registry.gateway import RegistryGateway
+from registry.messages import message_for
+from workflows.cases import now, when
+from workflows.errors import Refused
+
+from ..models import AuthInfoAttempt, Transfer, TransferPolicy
+from .steps import our_client_id
+
+logger = logging.getLogger("transfers.services")
+
+TRANSFER_LOCK_STATUSES = ("clientTransferProhibited", "serverTransferProhibited")
+
+WRONG_CODE_LIMIT = 5
+WRONG_CODE_WINDOW = timedelta(hours=1)
+
+
+def check_code_format(authinfo: str) -> str:
+    code = (authinfo or "").strip()
+    if not code:
+        raise Refused(_("Enter the transfer code (authinfo) you received from the current registrar."))
+    # Checked here so that a malformed code never reaches a frame, whose schema errors would quote it.
+    if len(code) > 64 or any(ch.isspace() or not ch.isprintable() for ch in code):
+        raise Refused(_("That does not look like a transfer code: it has 1 to 64 characters and no spaces."))
+    return code
+
+
+def check_rate_limit(account, domain_name: str, code_digest: str) -> None:
+    since = now() - WRONG_CODE_WINDOW
+    wrong = AuthInfoAttempt.objects.filter(outcome=AuthInfoAttempt.Outcome.WRONG, attempted_at__gte=since)
+    if account is not None and wrong.filter(account=account).count() >= WRONG_CODE_LIMIT:
+        raise Refused(
+            _(
+                "Too many wrong transfer codes were entered from your account in the last hour. "
+                "Please check the code with the current registrar and try again later."
+            )
+        )
+    if wrong.filter(domain_name=domain_name).count() >= WRONG_CODE_LIMIT:
+        raise Refused(
+            _(
+                "Too many wrong transfer codes were entered for this domain in the last hour. "
+                "Please try again later."
+            )
+        )
+    if AuthInfoAttempt.objects.filter(
+        domain_name=domain_name, code_digest=code_digest, outcome=AuthInfoAttempt.Outcome.WRONG
+    ).exists():
+        raise Refused(
+            _(
+                "The registry has already refused this code for this domain. Check it, or ask the "
+                "current registrar for a new one."
+            )
+        )
+
+
+def attempt(
+    account, domain_name: str, code_digest: str, outcome: str, transfer: Transfer | None = None
+) -> None:
+    AuthInfoAttempt.objects.create(
+        account=account, domain_name=domain_name, code_digest=code_digest, outcome=outcome, transfer=transfer
+    )
+
+
+def registry_refusal(exc: RegistryError) -> Refused:
+    if isinstance(exc, RegistryUnavailable):
+        return Refused(
+            _(
+                "The registry cannot be reached at the moment, so we cannot check the domain. "
+                "Please try again soon."
+            )
+        )
+    return Refused(message_for(exc))
+
+
+def check_domain_at_registry(info: DomainInfo, policy: TransferPolicy) -> None:
+    """The registry's view of the domain allows a transfer to us now, or Refused."""
+    name = info.name
+    if info.sponsor == our_client_id():
+        raise Refused(_("%(domain)s is already with us; there is nothing to transfer.") % {"domain": name})
+    locks = [s for s in TRANSFER_LOCK_STATUSES if s in info.statuses]
+    if locks:
+        raise Refused(
+            _(
+                "%(domain)s is locked against transfers (%(statuses)s). Ask the current registrar to "
+                "remove the lock, then try again."
+            )
+            % {"domain": name, "statuses": ", ".join(locks)}
+        )
+    if "pendingDelete" in info.statuses:
+        raise Refused(_("%(domain)s is being deleted and cannot be transferred.") % {"domain": name})
+    if "pendingTransfer" in info.statuses:
+        raise Refused(
+            _("A transfer of %(domain)s is already in progress at the registry.") % {"domain": name}
+        )
+    moment = now()
+    if info.expires_at is not None and info.expires_at <= moment:
+        raise Refused(
+            _("%(domain)s has expired. Renew it with the current registrar first.") % {"domain": name}
+        )
+    if info.transferred_at is not None:
+        since, window, what = info.transferred_at, policy.transfer_lock, _("its last transfer")
+    else:
+        since, window, what = info.created_at, policy.registration_lock, _("its registration")
+    if since is not None and moment < since + window:
+        raise Refused(
+            _(
+                "%(domain)s cannot be transferred within %(days)s days of %(what)s. "
+                "It can be transferred from %(date)s."
+            )
+            % {"domain": name, "days": window.days, "what": what, "date": when(since + window)}
+        )
+
+
+@dataclass(frozen=True)
+class RegistrantAddress:
+    email: str
+    source: str  # "registry" or "profile"
+
+
+def registrant_address(
+    gateway: RegistryGateway, info: DomainInfo, authinfo: str, fallback: str
+) -> RegistrantAddress:
+    """The registrant's e-mail as the registry holds it (read with the domain's authInfo,
+    as a gaining registrar may), else the address the customer gave us."""
+    if info.registrant:
+        try:
+            contact = gateway.contact_info(info.registrant, authinfo, authinfo_roid=info.roid).data
+        except RegistryError as exc:
+            logger.info("registrant of %s not readable at the registry: %s", info.name, type(exc).__name__)
+        else:
+            if contact is not None and contact.email:
+                return RegistrantAddress(contact.email, "registry")
+    return RegistrantAddress(fallback, "profile")
+
+
+def review_reasons(domain_name: str, address: RegistrantAddress) -> list[str]:
+    reasons = []
+    if address.source == "profile":
+        reasons.append("registrant_email_from_customer")
+    if domain_name in {d.lower() for d in settings.TRANSFERS_REVIEW_DOMAINS}:
+        reasons.append("high_value_domain")
+    return reasons

@@ -1,0 +1,143 @@
+"""What the registrant of a domain we hold does with it: ask for its authinfo code, lock or
+unlock its transfers; and the reset of codes whose validity ended."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from registry.epp.results import RegistryError, RegistryUnavailable
+from registry.messages import message_for
+from registry.models import Domain
+from workflows import outbox
+from workflows.cases import now, when
+from workflows.errors import Refused
+from workflows.history import history_text, record_event
+from workflows.models import Channel, EventType
+
+from .. import sealing
+from ..models import AuthInfoCode, TransferPolicy
+from .checks import registry_refusal
+from .outgoing import check_domain_owner
+from .steps import gateway
+
+
+def issue_authinfo(*, domain: Domain, actor, channel) -> str:
+    """A new authinfo code for a domain we hold: set at the registry, returned once (the page
+    shows it once) and mailed to the registrant; we keep only its digest."""
+    check_domain_owner(domain, actor)
+    policy = TransferPolicy.current_for(domain.tld)
+    if policy is None:
+        raise Refused(
+            _("Transfers of .%(tld)s domains are not offered at the moment.") % {"tld": domain.tld.name}
+        )
+    code = sealing.new_authinfo()
+    try:
+        with gateway() as registry:
+            registry.update_domain(domain.name, authinfo=code, actor=actor, channel=channel)
+    except RegistryError as exc:
+        raise (
+            registry_refusal(exc) if isinstance(exc, RegistryUnavailable) else Refused(message_for(exc))
+        ) from None
+    moment = now()
+    with transaction.atomic():
+        AuthInfoCode.objects.filter(domain=domain, reset_at__isnull=True).update(
+            reset_at=moment, reset_reason=AuthInfoCode.ResetReason.REPLACED
+        )
+        issued = AuthInfoCode.objects.create(
+            domain=domain,
+            code_digest=sealing.digest(domain.name, code),
+            issued_at=moment,
+            expires_at=moment + policy.authinfo_validity,
+            issued_by=actor,
+            policy=policy,
+        )
+        record_event(
+            event_type=EventType.AUTHINFO_ISSUED,
+            summary=history_text(
+                _("A new authinfo code for %(domain)s was issued, valid until %(until)s."),
+                domain=domain.display_name,
+                until=when(issued.expires_at),
+            ),
+            actor=actor,
+            channel=channel,
+            subject=domain,
+            domain_name=domain.name,
+            data={"code_id": issued.pk, "policy_version": policy.version},
+        )
+        # The one place the code goes besides the one-time screen: sealed until it is mailed.
+        outbox.emit(
+            "transfers.authinfo_issued",
+            {"code": issued.pk},
+            case=domain,
+            sealed=sealing.seal(code),
+        )
+    return code
+
+
+def set_transfer_lock(*, domain: Domain, locked: bool, actor, channel) -> None:
+    """The registrant locks or unlocks transfers of their domain (clientTransferProhibited)."""
+    check_domain_owner(domain, actor)
+    status = "clientTransferProhibited"
+    try:
+        with gateway() as registry:
+            if locked:
+                registry.update_domain(domain.name, add_statuses=[status], actor=actor, channel=channel)
+            else:
+                registry.update_domain(domain.name, remove_statuses=[status], actor=actor, channel=channel)
+    except RegistryError as exc:
+        raise (
+            registry_refusal(exc) if isinstance(exc, RegistryUnavailable) else Refused(message_for(exc))
+        ) from None
+    with transaction.atomic():
+        row = Domain.objects.select_for_update().get(pk=domain.pk)
+        before = sorted(row.statuses or [])
+        statuses = set(before) | {status} if locked else set(before) - {status}
+        row.statuses = sorted(statuses)
+        row.save(update_fields=["statuses"])
+        record_event(
+            event_type=EventType.DOMAIN_TRANSFER_LOCK,
+            summary=history_text(
+                _("Transfers of %(domain)s locked.") if locked else _("Transfers of %(domain)s unlocked."),
+                domain=domain.display_name,
+            ),
+            actor=actor,
+            channel=channel,
+            subject=row,
+            domain_name=row.name,
+            changes={"statuses": [before, row.statuses]},
+        )
+    domain.statuses = row.statuses
+
+
+def reset_expired_authinfo_codes() -> int:
+    """Codes whose validity ended are replaced at the registry by one nobody knows."""
+    count = 0
+    for issued in AuthInfoCode.objects.filter(reset_at__isnull=True, expires_at__lte=now()).select_related(
+        "domain__sponsor"
+    ):
+        if issued.domain.sponsor.is_us:
+            with gateway() as registry:
+                registry.update_domain(
+                    issued.domain.name,
+                    authinfo=sealing.new_authinfo(),
+                    idempotency_key=f"authinfo:{issued.pk}:reset",
+                )
+        with transaction.atomic():
+            if not AuthInfoCode.objects.filter(pk=issued.pk, reset_at__isnull=True).update(
+                reset_at=now(), reset_reason=AuthInfoCode.ResetReason.EXPIRED
+            ):
+                continue
+            record_event(
+                event_type=EventType.AUTHINFO_RESET,
+                summary=history_text(
+                    _("The authinfo code of %(domain)s expired and was replaced at the registry."),
+                    domain=issued.domain.display_name,
+                ),
+                channel=Channel.SYSTEM,
+                subject=issued.domain,
+                domain_name=issued.domain.name,
+                data={"code_id": issued.pk, "reason": AuthInfoCode.ResetReason.EXPIRED},
+            )
+        count += 1
+    return count

@@ -1,0 +1,357 @@
+"""Our commands to the registry and its answers: the request, our cancel, approve or reject
+of a pending transfer, the registry's outcome by poll message or query, and what a completed
+transfer changes. The relay (``transfers.consequences``) runs the commands; each carries an
+idempotency key, so a command sent again after a lost answer never acts twice."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from registry.epp.data import TransferData
+from registry.epp.results import (
+    EppError,
+    InvalidAuthInfo,
+    ObjectNotPendingTransfer,
+    RegistryUnavailable,
+)
+from registry.messages import TRANSFER_STATUS_LABELS, message_for
+from registry.models import Domain, Registrar
+from workflows.cases import now, when
+from workflows.history import history_text, record_event
+from workflows.models import Channel, EventType
+
+from .. import sealing
+from ..kind import TRANSFERS
+from ..models import AT_REGISTRY, AuthInfoAttempt, AuthInfoCode, State, Transfer
+from .checks import attempt
+from .steps import gateway, mail, our_client_id, registry_command, transition, wipe_code
+
+logger = logging.getLogger("transfers.services")
+
+APPROVED = ("clientApproved", "serverApproved")
+
+
+def _registry_delayed(transfer_id: int, exc: RegistryUnavailable) -> None:
+    TRANSFERS.registry_delayed(transfer_id, exc, str(message_for(exc)))
+
+
+def send_transfer_request(transfer_id: int) -> str:
+    """Send the confirmed request to the registry, with the code the customer entered. The
+    idempotency key names the request and the code attempt, so a retry after a lost answer
+    never sends a second request."""
+    transfer = Transfer.objects.select_related("policy").get(pk=transfer_id)
+    if transfer.state != State.SUBMITTING:
+        return "stale"
+    code = sealing.unseal(transfer.authinfo_sealed)
+    if code is None:
+        transition(
+            transfer_id,
+            "refuse_authinfo",
+            summary=_(
+                "The transfer code for %(domain)s is no longer readable; the customer must enter it again."
+            ),
+            quiet_if=set(State.values),
+            then=[mail("authinfo_refused")],
+        )
+        return "code lost"
+    try:
+        with gateway() as registry:
+            result = registry.transfer_request(
+                transfer.domain_name,
+                code,
+                idempotency_key=f"transfer:{transfer_id}:request:{transfer.attempts}",
+            )
+    except InvalidAuthInfo:
+
+        def refused(t: Transfer) -> None:
+            wipe_code(t)
+            t.registry_answered()
+            attempt(t.account, t.domain_name, t.authinfo_digest, AuthInfoAttempt.Outcome.WRONG, t)
+
+        transition(
+            transfer_id,
+            "refuse_authinfo",
+            summary=_("The registry refused the transfer code for %(domain)s."),
+            change=refused,
+            quiet_if=set(State.values),
+            then=[mail("authinfo_refused")],
+        )
+        return "authinfo refused"
+    except RegistryUnavailable as exc:
+        _registry_delayed(transfer_id, exc)
+        raise
+    except EppError as exc:
+        refusal = str(message_for(exc))
+
+        def failed(t: Transfer) -> None:
+            wipe_code(t)
+            t.registry_answered()
+            t.outcome_reason = refusal
+
+        transition(
+            transfer_id,
+            "fail",
+            summary=_("The registry refused the transfer of %(domain)s: %(why)s"),
+            data={"code": exc.code},
+            change=failed,
+            quiet_if=set(State.values),
+            then=[mail("failed")],
+            params={"why": message_for(exc)},
+        )
+        return "refused"
+    data = result.data if isinstance(result.data, TransferData) else None
+    if data is None:  # an earlier attempt's success, replayed: ask for the details
+        with gateway() as registry:
+            data = registry.transfer_query(transfer.domain_name).data
+
+    def pending(t: Transfer) -> None:
+        wipe_code(t)
+        t.registry_answered()
+        _copy_registry_dates(t, data)
+        t.next_check_at = now() + t.policy.reconcile_after
+
+    moved = transition(
+        transfer_id,
+        "accept_request",
+        summary=_(
+            "The registry accepted the transfer request for %(domain)s; "
+            "the current registrar has until %(until)s."
+        ),
+        data={"registry_status": data.status},
+        change=pending,
+        quiet_if=set(State.values),
+        then=[mail("submitted")],
+        params={"until": when(data.action_at)},
+    )
+    if moved is None:
+        # Cancelled by the customer while the request was on its way: withdraw it there too.
+        with transaction.atomic():
+            late = TRANSFERS.locked(transfer_id)
+            wipe_code(late)
+            late.registry_status = data.status
+            late.save(update_fields=["authinfo_sealed", "registry_status"])
+            if late.state == State.CANCELLED and data.is_pending:
+                registry_command("cancel")(late)
+        return "late"
+    if not data.is_pending:
+        apply_registry_status(transfer_id, data, source="request answer")
+    return "pending"
+
+
+def _copy_registry_dates(t: Transfer, data: TransferData) -> None:
+    t.registry_status = data.status
+    t.requested_at = data.requested_at
+    t.action_date = data.action_at
+
+
+def _registry_action(transfer_id: int, state: str, command: str) -> str:
+    """Send our cancel, approve or reject of a pending transfer and apply the answer."""
+    transfer = Transfer.objects.get(pk=transfer_id)
+    if transfer.state != state and not (command == "cancel" and transfer.state == State.CANCELLED):
+        return "stale"
+    if transfer.state == State.CANCELLED and transfer.registry_status != "pending":
+        return "stale"
+    try:
+        with gateway() as registry:
+            call = getattr(registry, f"transfer_{command}")
+            result = call(
+                transfer.domain_name, idempotency_key=f"transfer:{transfer_id}:{command}:{transfer.attempts}"
+            )
+            data = (
+                result.data
+                if isinstance(result.data, TransferData)
+                else registry.transfer_query(transfer.domain_name).data
+            )
+    except ObjectNotPendingTransfer:
+        # The registry settled it first (a window closed, the other side acted): find out how.
+        return reconcile_transfer(transfer_id)
+    except RegistryUnavailable as exc:
+        _registry_delayed(transfer_id, exc)
+        raise
+    except EppError as exc:
+        refusal = str(message_for(exc))
+
+        def keep(t: Transfer) -> None:
+            t.registry_answered()
+            t.registry_error = refusal
+
+        transition(
+            transfer_id,
+            "back_to_pending",
+            summary=_("The registry refused our %(command)s of the transfer of %(domain)s: %(why)s"),
+            data={"code": exc.code},
+            change=keep,
+            quiet_if=set(State.values),
+            params={"command": command, "why": message_for(exc)},
+        )
+        return "refused"
+    apply_registry_status(transfer_id, data, source=f"{command} answer")
+    return data.status
+
+
+def cancel_at_registry(transfer_id: int) -> str:
+    return _registry_action(transfer_id, State.CANCELLING, "cancel")
+
+
+def approve_at_registry(transfer_id: int) -> str:
+    return _registry_action(transfer_id, State.APPROVING, "approve")
+
+
+def reject_at_registry(transfer_id: int) -> str:
+    return _registry_action(transfer_id, State.REJECTING, "reject")
+
+
+def reconcile_transfer(transfer_id: int) -> str:
+    """Ask the registry where a transfer stands and bring ours in line (a lost poll
+    message, a window that closed while we were not listening)."""
+    transfer = Transfer.objects.select_related("policy").get(pk=transfer_id)
+    if transfer.state not in AT_REGISTRY:
+        return "stale"
+    try:
+        with gateway() as registry:
+            data = registry.transfer_query(transfer.domain_name).data
+    except RegistryUnavailable:
+        raise
+    except ObjectNotPendingTransfer:
+        data = None
+    if not isinstance(data, TransferData) or not _is_this_transfer(transfer, data):
+        with transaction.atomic():
+            locked = TRANSFERS.locked(transfer_id)
+            locked.next_check_at = now() + locked.policy.reconcile_every
+            locked.save(update_fields=["next_check_at"])
+        return "unknown"
+    return apply_registry_status(transfer_id, data, source="transfer query") or data.status
+
+
+def _is_this_transfer(transfer: Transfer, data: TransferData) -> bool:
+    us = our_client_id()
+    side = data.requested_by if transfer.is_incoming else data.action_by
+    if side != us:
+        return False
+    return transfer.requested_at is None or data.requested_at >= transfer.requested_at - timedelta(minutes=10)
+
+
+def apply_registry_status(transfer_id: int, data: TransferData, *, source: str) -> str:
+    """Move the transfer to where the registry says it is; nothing if it is there already."""
+    status = data.status
+    if status == "pending":
+        with transaction.atomic():
+            transfer = TRANSFERS.locked(transfer_id)
+            if transfer.state in AT_REGISTRY:
+                _copy_registry_dates(transfer, data)
+                transfer.next_check_at = now() + transfer.policy.reconcile_every
+                transfer.save(
+                    update_fields=["registry_status", "requested_at", "action_date", "next_check_at"]
+                )
+        return "pending"
+    label = TRANSFER_STATUS_LABELS.get(status, status)
+
+    def settle(t: Transfer) -> None:
+        _copy_registry_dates(t, data)
+        t.registry_answered()
+        wipe_code(t)
+        t.next_check_at = None
+
+    if status in APPROVED:
+
+        def complete(t: Transfer) -> None:
+            settle(t)
+            # In the same transaction: whoever sees "completed" sees the domain moved too.
+            _after_completion(t, data)
+
+        completed = transition(
+            transfer_id,
+            "complete",
+            summary=_("The transfer of %(domain)s is complete: %(label)s."),
+            data={"registry_status": status, "source": source},
+            change=complete,
+            quiet_if=set(State.values),
+            params={"label": label},
+        )
+        return "completed" if completed else "unchanged"
+    if status == "clientRejected":
+
+        def rejected(t: Transfer) -> None:
+            settle(t)
+            if t.is_incoming:
+                t.outcome_reason = str(_("The current registrar rejected the transfer."))
+
+        moved = transition(
+            transfer_id,
+            "reject",
+            summary=_("The transfer of %(domain)s was rejected: %(label)s."),
+            data={"registry_status": status, "source": source},
+            change=rejected,
+            quiet_if=set(State.values),
+            then=[mail("rejected")],
+            params={"label": label},
+        )
+        return "rejected" if moved else "unchanged"
+    if status in ("clientCancelled", "serverCancelled"):
+        moved = transition(
+            transfer_id,
+            "cancelled_at_registry",
+            summary=_("The transfer of %(domain)s was cancelled: %(label)s."),
+            data={"registry_status": status, "source": source},
+            change=settle,
+            quiet_if=set(State.values),
+            then=[mail("cancelled")],
+            params={"label": label},
+        )
+        return "cancelled" if moved else "unchanged"
+    logger.warning("transfer %s: registry status %s not understood (%s)", transfer_id, status, source)
+    return "unknown"
+
+
+def _after_completion(transfer: Transfer, data: TransferData) -> None:
+    """The domain joins the customer's portfolio, or leaves ours, with the history to show it."""
+    us = Registrar.us()
+    with transaction.atomic():
+        domain = Domain.objects.select_for_update().filter(name=transfer.domain_name).first()
+        before = {"sponsor": domain.sponsor.client_id if domain else None}
+        if transfer.is_incoming:
+            if domain is None:
+                domain = Domain(name=transfer.domain_name, tld=transfer.tld)
+            domain.sponsor = us
+            domain.registrant = transfer.registrant or domain.registrant
+            domain.statuses = sorted(set(domain.statuses or []) - {"pendingTransfer"})
+            domain.last_transfer_at = data.action_at
+            if data.expires_at is not None:
+                domain.expires_at = data.expires_at
+            domain.save()
+        elif domain is not None:
+            domain.sponsor = (
+                transfer.other_registrar
+                or Registrar.objects.get_or_create(
+                    client_id=data.requested_by, defaults={"name": data.requested_by}
+                )[0]
+            )
+            domain.statuses = sorted(set(domain.statuses or []) - {"pendingTransfer"})
+            domain.last_transfer_at = data.action_at
+            domain.save()
+            # The registry gave the domain a code nobody knows; ours are void.
+            AuthInfoCode.objects.filter(domain=domain, reset_at__isnull=True).update(
+                reset_at=now(), reset_reason=AuthInfoCode.ResetReason.TRANSFERRED
+            )
+        if domain is not None:
+            transfer.domain = domain
+            record_event(
+                event_type=EventType.DOMAIN_UPDATED,
+                summary=history_text(
+                    _("%(domain)s joined our portfolio by transfer.")
+                    if transfer.is_incoming
+                    else _("%(domain)s left our portfolio by transfer to %(registrar)s."),
+                    domain=transfer.display_name,
+                    registrar=domain.sponsor.name,
+                ),
+                channel=Channel.SYSTEM,
+                subject=domain,
+                domain_name=domain.name,
+                changes={"sponsor": [before["sponsor"], domain.sponsor.client_id]},
+                data={"transfer": transfer.pk},
+            )
+        mail("completed")(transfer)
