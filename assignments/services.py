@@ -34,7 +34,6 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registrant, Representative
-from accounts.roles import Role, team_permission
 from accounts.services import record_registrant_change, registrant_snapshot
 from documents import services as documents
 from documents.cesja_form import CesjaFormData, Party, for_issue
@@ -45,10 +44,11 @@ from registry.gateway import CommandResult, RegistryGateway
 from registry.messages import message_for
 from registry.models import Domain
 from registry.tasks import retry_delay
-from transfers import sealing
 from transfers.models import Transfer
+from workflows import sealing
 from workflows.history import history_text, record_event
 from workflows.models import Channel, EventType, HistoryEvent
+from workflows.roles import Role, team_permission
 
 from . import emails
 from .models import (

@@ -23,9 +23,9 @@ from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.models import Process
 
-from accounts.roles import team_permission
 from workflows import flowsync
 from workflows.models import EventType
+from workflows.roles import team_permission
 
 from .models import TERMINAL_STATES, Direction, State, Transfer
 

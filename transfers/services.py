@@ -29,7 +29,6 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import team_permission
 from registry.epp.data import DomainInfo, TransferData
 from registry.epp.results import (
     EppError,
@@ -44,10 +43,12 @@ from registry.messages import TRANSFER_STATUS_LABELS, message_for
 from registry.models import Domain, Registrar, Tld
 from registry.names import parse_domain_name
 from registry.tasks import retry_delay
+from workflows import sealing
 from workflows.history import history_text, record_event
 from workflows.models import Channel, EventType, HistoryEvent
+from workflows.roles import team_permission
 
-from . import emails, sealing
+from . import emails
 from .models import (
     AT_REGISTRY,
     CANCELLABLE_LOCALLY,
