@@ -3,7 +3,7 @@ memberships in step with them by hand."""
 
 from django.contrib.auth.backends import BaseBackend
 
-from .roles import AUDIT_PERMISSION, SUPERVISOR_PERMISSION, Role, team_permission
+from workflows.roles import AUDIT_PERMISSION, SUPERVISOR_PERMISSION, Role, team_permission
 
 
 class RolePermissionBackend(BaseBackend):

@@ -16,8 +16,9 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 from stdnum.pl import nip, pesel, regon
 
+from workflows.roles import Role
+
 from .models import Registrant, Representative
-from .roles import Role
 
 ADDRESS_FIELDS = ("street", "postal_code", "city", "country")
 CONTACT_FIELDS = ("email", "phone")

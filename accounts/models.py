@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from workflows.roles import BACK_OFFICE_ROLES, Role, Team
+
 from .identifiers import validate_krs, validate_nip, validate_pesel, validate_regon
-from .roles import BACK_OFFICE_ROLES, Role, Team
 
 
 class User(AbstractUser):

@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.history import diff, history_text, record_event
 from workflows.models import Channel, EventType
+from workflows.roles import Role
 
 from .models import Registrant, User
-from .roles import Role
 
 REGISTRANT_FIELDS = (
     "kind",

@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from workflows.access import role_required
+from workflows.roles import Role
+
 from . import services
-from .access import role_required
 from .forms import LoginForm, RegistrantForm, RepresentativeFormSet
 from .models import Registrant
-from .roles import Role
 
 
 class LoginView(auth_views.LoginView):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from registry.epp.results import RegistryUnavailable
-from transfers import sealing
+from workflows import sealing
 from workflows.models import OutboxMessage
 from workflows.outbox import RetryLater, handles
 

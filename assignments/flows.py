@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from accounts.roles import team_permission
 from workflows.cases import FlowSpec
 from workflows.locks import flow_lock
+from workflows.roles import team_permission
 
 from . import services
 from .kind import CESJE

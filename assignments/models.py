@@ -27,8 +27,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from accounts.roles import AUDIT_PERMISSION
 from workflows.models import RegistryRetry
+from workflows.roles import AUDIT_PERMISSION
 
 from .policy import CesjaPolicy
 

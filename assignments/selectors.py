@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.roles import AUDIT_PERMISSION
 from documents.models import GeneratedDocument, ReceivedDocument
 from workflows.models import Channel, EventType, HistoryEvent
+from workflows.roles import AUDIT_PERMISSION
 
-from .models import VERIFICATION_STATES, Cesja, ChecklistItem, Side, State
+from .models import TERMINAL_STATES, VERIFICATION_STATES, Cesja, ChecklistItem, Side, State
 
 
 def _sees_all(user) -> bool:
@@ -178,3 +178,64 @@ def verification_sheet(cesja: Cesja) -> VerificationSheet:
         approvals=list(cesja.approvals.filter(round=cesja.verification_round).select_related("approved_by")),
         late=cesja.verification_is_late,
     )
+
+
+# --- the customer's list of cesje ------------------------------------------------------------
+
+
+_CESJA_TONES = {
+    Cesja.State.AWAITING_PARTY: "warning",
+    Cesja.State.AWAITING_DOCUMENTS: "warning",
+    Cesja.State.CORRECTION_REQUESTED: "warning",
+    Cesja.State.IN_VERIFICATION: "info",
+    Cesja.State.AWAITING_SECOND_APPROVAL: "info",
+    Cesja.State.EXECUTING: "info",
+    Cesja.State.COMPLETED: "ok",
+    Cesja.State.REJECTED: "danger",
+    Cesja.State.EXPIRED: "danger",
+    Cesja.State.FAILED: "danger",
+    Cesja.State.CANCELLED: "neutral",
+}
+
+
+def cesja_tone(state: str) -> str:
+    """As for transfers: "warning" when a party must act, "info" while under way."""
+    return _CESJA_TONES.get(state, "neutral")
+
+
+@dataclass(frozen=True)
+class CesjaRow:
+    cesja: Cesja
+    side: str
+    tone: str
+    next_step: str
+    domains: list[str]
+
+
+def customer_cesje(user) -> QuerySet[Cesja]:
+    """The cesje the customer is a party to, open ones first, then the newest."""
+    return (
+        cesje_for_account(user)
+        .annotate(
+            is_closed=Case(
+                When(state__in=sorted(TERMINAL_STATES), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("is_closed", "-created_at", "-id")
+    )
+
+
+def cesja_rows(cesje, user) -> list[CesjaRow]:
+    """Rows for the cesja table as ``user`` sees them: their side and their next step."""
+    return [
+        CesjaRow(
+            cesja=cesja,
+            side=cesja.side_of(user),
+            tone=cesja_tone(cesja.state),
+            next_step=next_step(cesja, user),
+            domains=[item.display_name for item in cesja.items.all()],
+        )
+        for cesja in cesje
+    ]

@@ -26,19 +26,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts import selectors as account_selectors
 from accounts import services as account_services
-from accounts.access import role_required
 from accounts.forms import InvitedSignUpForm, email_taken
 from accounts.models import User
-from accounts.roles import Role, Team
 from documents.sanitize import DocumentRefused
-from portal import selectors as portal_selectors
 from registry.models import Domain
-from transfers import sealing
+from workflows import sealing
+from workflows.access import role_required
 from workflows.decisions import carry_out, refusal_text
 from workflows.errors import Conflict, Refused
 from workflows.history import history_text
 from workflows.models import Channel
+from workflows.roles import Role, Team
 
 from . import selectors, services
 from .forms import (
@@ -84,7 +84,7 @@ def _cesja_or_404(user: User, pk: int) -> Cesja:
 
 
 def tone(state: str) -> str:
-    return portal_selectors.cesja_tone(state)
+    return selectors.cesja_tone(state)
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ def _base_context(request: HttpRequest, cesja: Cesja) -> dict[str, Any]:
 @require_http_methods(["GET", "HEAD", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
     """Give domains away (choose them among one's own) or take one over (name it)."""
-    registrants = portal_selectors.registrants_of(request.user)
+    registrants = account_selectors.registrants_of(request.user)
     own_domains = (
         Domain.objects.held_by_us().of_account(request.user).select_related("registrant").order_by("name")
     )
@@ -219,11 +219,11 @@ def _render_detail(request: HttpRequest, cesja: Cesja, **forms: Any) -> HttpResp
         side_label=Side(side).label if side else "",
         can_cancel=cesja.can_cancel(user),
         join_form=(
-            forms.get("join_form") or JoinForm(registrants=portal_selectors.registrants_of(user))
+            forms.get("join_form") or JoinForm(registrants=account_selectors.registrants_of(user))
             if joining
             else None
         ),
-        has_registrants=portal_selectors.registrants_of(user).exists(),
+        has_registrants=account_selectors.registrants_of(user).exists(),
         other_language=("en" if cesja.language == "pl" else "pl")
         if side and cesja.state in RECEIVING
         else "",
@@ -241,7 +241,7 @@ def join(request: HttpRequest, pk: int) -> HttpResponse:
     if not side or cesja.waiting_for != side:
         messages.info(request, _("This cesja is not waiting for you to join."))
         return redirect("assignments:detail", pk=cesja.pk)
-    form = JoinForm(request.POST, registrants=portal_selectors.registrants_of(request.user))
+    form = JoinForm(request.POST, registrants=account_selectors.registrants_of(request.user))
     if form.is_valid():
         response = _carry_out(
             request,
@@ -435,7 +435,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     if cesja is not None and found.used_by_id == request.user.pk and cesja.side_of(request.user):
         # Already claimed by this account: the cesja's own page says where it stands.
         return redirect("assignments:detail", pk=cesja.pk)
-    registrants = portal_selectors.registrants_of(request.user)
+    registrants = account_selectors.registrants_of(request.user)
     form = JoinForm(request.POST or None, registrants=registrants)
     problem = _invitation_problem(found)
     if not problem and not services.may_claim(found, request.user):

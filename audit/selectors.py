@@ -1,5 +1,6 @@
-"""What the auditor reads: requests (transfers and cesje) found by many criteria, and the
-complete record of one request. Nothing here writes."""
+"""What the auditor reads: requests (transfers and cesje) found by many criteria, the
+complete record of one request, and the event-level history with each event's place in the
+hash chain. Nothing here writes."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 import idna
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db.models import CharField, IntegerField, Model, Q, QuerySet, Value
 from django.db.models.functions import Cast
 from django.http import Http404
@@ -22,10 +24,10 @@ from assignments.models import Cesja
 from assignments.models import State as CesjaState
 from documents.models import GeneratedDocument, ReceivedDocument
 from registry.models import RegistryCommand
-from registry.names import to_unicode
+from registry.names import parse_domain_name, to_unicode
 from transfers.models import State as TransferState
 from transfers.models import Transfer
-from workflows.models import Channel, HistoryEvent, SentEmail
+from workflows.models import GENESIS_HASH, Channel, HistoryEvent, SentEmail
 
 TRANSFER = "transfer"
 CESJA = "cesja"
@@ -364,3 +366,70 @@ def channel_label(value: str) -> str:
 
 def records_for(rows: Sequence[RequestRow]) -> list[RequestRecord]:
     return [request_record(row) for row in rows]
+
+
+# --- the event-level history ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryFilters:
+    domain: str = ""
+    actor: str = ""
+    event_type: str = ""
+    channel: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def search_history(filters: HistoryFilters) -> QuerySet[HistoryEvent]:
+    """Events matching every filter given, newest first. Dates are whole local days."""
+    events = HistoryEvent.objects.select_related("actor", "subject_type")
+    if filters.domain:
+        events = events.filter(domain_name__icontains=_domain_search_term(filters.domain))
+    if filters.actor:
+        events = events.filter(
+            Q(actor__username__iexact=filters.actor) | Q(actor_label__icontains=filters.actor)
+        )
+    if filters.event_type:
+        events = events.filter(event_type=filters.event_type)
+    if filters.channel:
+        events = events.filter(channel=filters.channel)
+    if filters.date_from:
+        events = events.filter(occurred_at__gte=_start_of(filters.date_from))
+    if filters.date_to:
+        events = events.filter(occurred_at__lt=_start_of(filters.date_to + timedelta(days=1)))
+    return events.order_by("-occurred_at", "-id")
+
+
+def _domain_search_term(value: str) -> str:
+    # Names are stored as A-labels; a full name typed with Polish letters is converted, while
+    # a fragment ("kowal") is searched as typed.
+    try:
+        return parse_domain_name(value).ascii
+    except ValidationError:
+        return value.strip().lower()
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    content_matches: bool
+    previous: HistoryEvent | None
+    following: HistoryEvent | None
+    links_to_previous: bool
+
+
+def check_event(event: HistoryEvent) -> ChainCheck:
+    """Whether this event's hash still covers its content and links to the event before it."""
+    previous = HistoryEvent.objects.filter(id__lt=event.id).order_by("-id").first()
+    following = HistoryEvent.objects.filter(id__gt=event.id).order_by("id").first()
+    expected_prev = previous.hash if previous is not None else GENESIS_HASH
+    return ChainCheck(
+        content_matches=event.compute_hash() == event.hash,
+        previous=previous,
+        following=following,
+        links_to_previous=event.prev_hash == expected_prev,
+    )

@@ -26,4 +26,7 @@ urlpatterns = [
     path("audit/requests/<request_ref:ref>/", views.request_history, name="request"),
     path("audit/requests/<request_ref:ref>/history.csv", views.request_csv, name="request_csv"),
     path("audit/requests/<request_ref:ref>/history.pdf", views.request_pdf, name="request_pdf"),
+    path("history/", views.history_search, name="history_search"),
+    path("history/export.csv", views.history_export, name="history_export"),
+    path("history/<int:pk>/", views.history_event, name="history_event"),
 ]

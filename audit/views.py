@@ -1,4 +1,5 @@
-"""The auditor's pages: find requests, read one request's whole record, export histories.
+"""The auditor's pages: find requests, read one request's whole record, export histories;
+search the event-level history, read one event with its place in the hash chain, export it.
 
 Every view is read-only (GET and HEAD only) and open to the history readers: auditors, and
 supervisors who look into what their teams did.
@@ -6,19 +7,24 @@ supervisors who look into what their teams did.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from accounts.access import HISTORY_READERS, role_required
+from workflows.access import HISTORY_READERS, role_required
+from workflows.models import HistoryEvent
 
 from . import exports, selectors
-from .forms import RequestSearchForm
+from .forms import HistorySearchForm, RequestSearchForm
 
 PAGE_SIZE = 25
+HISTORY_PAGE_SIZE = 25
 # A PDF of more requests than this is a book nobody reads and a render that takes minutes;
 # the CSV export has no such limit.
 REPORT_LIMIT = 200
@@ -86,8 +92,9 @@ def request_history(request: HttpRequest, ref: str) -> HttpResponse:
     )
 
 
-def _csv_response(rows, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(exports.stream_csv(rows), content_type="text/csv; charset=utf-8")
+def _csv_response(lines: Iterator[str], filename: str) -> StreamingHttpResponse:
+    """A CSV file streamed from lines written by ``exports.csv_lines``."""
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -112,7 +119,7 @@ def _rows_lazily(union_rows, batch: int = 100):
 @require_safe
 def request_csv(request: HttpRequest, ref: str) -> StreamingHttpResponse:
     row = selectors.request_by_ref(ref)
-    return _csv_response([row], f"history-{row.ref}-{_stamp()}.csv")
+    return _csv_response(exports.stream_csv([row]), f"history-{row.ref}-{_stamp()}.csv")
 
 
 @role_required(*HISTORY_READERS)
@@ -127,7 +134,7 @@ def request_pdf(request: HttpRequest, ref: str) -> HttpResponse:
 @require_safe
 def search_csv(request: HttpRequest) -> StreamingHttpResponse:
     _form, rows = _search(request)
-    return _csv_response(_rows_lazily(rows), f"histories-{_stamp()}.csv")
+    return _csv_response(exports.stream_csv(_rows_lazily(rows)), f"histories-{_stamp()}.csv")
 
 
 @role_required(*HISTORY_READERS)
@@ -144,3 +151,48 @@ def search_pdf(request: HttpRequest) -> HttpResponse:
     records = selectors.records_for(selectors.load_requests(rows))
     pdf = exports.render_pdf(records, user=request.user, filters_text=_filters_text(form))
     return _pdf_response(pdf, f"histories-{_stamp()}.pdf")
+
+
+# --- the event-level history ------------------------------------------------------------
+
+
+@role_required(*HISTORY_READERS)
+@require_safe
+def history_search(request: HttpRequest) -> HttpResponse:
+    form = HistorySearchForm(request.GET or None)
+    events = selectors.search_history(form.filters())
+    page = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "audit/history_search.html",
+        {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(query)},
+    )
+
+
+@role_required(*HISTORY_READERS)
+@require_safe
+def history_event(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_object_or_404(HistoryEvent.objects.select_related("actor", "subject_type"), pk=pk)
+    changes = [
+        {"field": field, "before": values[0], "after": values[1]} for field, values in event.changes.items()
+    ]
+    return render(
+        request,
+        "audit/history_event.html",
+        {
+            "event": event,
+            "changes": changes,
+            "data_json": json.dumps(event.data, indent=2, ensure_ascii=False, sort_keys=True, default=str),
+            "chain": selectors.check_event(event),
+        },
+    )
+
+
+@role_required(*HISTORY_READERS)
+@require_safe
+def history_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The search result as CSV, every matching event, streamed so size does not matter."""
+    events = selectors.search_history(HistorySearchForm(request.GET or None).filters())
+    return _csv_response(exports.stream_history_csv(events), f"regflow-history-{_stamp()}.csv")

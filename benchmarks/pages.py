@@ -24,8 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Registrant, User
-from accounts.roles import Role, Team
 from transfers.models import Transfer
+from workflows.roles import Role, Team
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from accounts.models import Registrant, User
-from accounts.roles import Role, Team, team_permission
 from assignments.flows import CesjaFlow
 from assignments.models import Cesja, CesjaDomain
 from assignments.models import Reason as CesjaReason
@@ -40,6 +39,7 @@ from transfers.models import Direction, Transfer
 from transfers.models import State as TransferState
 from transfers.policy import TransferPolicy
 from workflows.models import Channel, EventType, HistoryChainHead, HistoryEvent
+from workflows.roles import Role, Team, team_permission
 
 # Accounts, domains and requests made by the seed carry this mark, so that they are easy to
 # recognise and never mistaken for a real customer's.

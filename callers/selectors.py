@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from accounts.models import Registrant, User
-from accounts.roles import Role
 from registry.models import Domain
+from workflows.roles import Role
 
 from .forms import FindCallerForm
 from .models import CallerSession, VerificationAttempt

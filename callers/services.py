@@ -17,9 +17,9 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import Role
 from workflows.history import history_text, record_event
 from workflows.models import EventType
+from workflows.roles import Role
 
 from . import codes
 from .models import CALLER_CHANNELS, AuthorisationCode, CallerSession, VerificationAttempt

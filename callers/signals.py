@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth import signals as auth_signals
 from django.http import HttpRequest
 
-from accounts.roles import Role
+from workflows.roles import Role
 
 
 def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:

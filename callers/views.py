@@ -19,18 +19,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.access import HISTORY_READERS, role_required
+from accounts import selectors as account_selectors
 from accounts.models import User
-from accounts.roles import Role, Team
 from assignments import services as cesja_services
 from assignments.forms import StartCesjaForm
 from assignments.models import RECEIVING, Cesja, Side
-from portal import selectors as portal_selectors
 from registry.models import Domain, Registrar
 from transfers import services as transfer_services
 from transfers.forms import StartTransferForm
 from transfers.models import Transfer
+from workflows.access import HISTORY_READERS, role_required
 from workflows.decisions import refusal_text
+from workflows.roles import Role, Team
 
 from . import panel, selectors, services
 from .forms import FindCallerForm, VerifyCodeForm
@@ -169,7 +169,7 @@ def acting(request: HttpRequest) -> HttpResponse:
         {
             "caller_session": session,
             "customer": customer,
-            "registrants": portal_selectors.registrants_of(customer),
+            "registrants": account_selectors.registrants_of(customer),
             "domains": Domain.objects.of_account(customer).select_related("sponsor").order_by("name"),
             "transfers": transfers,
             "cesje": cesje,
@@ -188,7 +188,7 @@ def start_transfer(request: HttpRequest) -> HttpResponse:
     if isinstance(session, HttpResponse):
         return session
     customer = session.customer
-    registrants = portal_selectors.registrants_of(customer)
+    registrants = account_selectors.registrants_of(customer)
     form = StartTransferForm(request.POST or None, registrants=registrants)
     if request.method == "POST" and form.is_valid():
         try:
@@ -230,7 +230,7 @@ def start_cesja(request: HttpRequest) -> HttpResponse:
     if isinstance(session, HttpResponse):
         return session
     customer = session.customer
-    registrants = portal_selectors.registrants_of(customer)
+    registrants = account_selectors.registrants_of(customer)
     own_domains = (
         Domain.objects.held_by_us().of_account(customer).select_related("registrant").order_by("name")
     )

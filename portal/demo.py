@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registrant, Representative, User
-from accounts.roles import Role, Team
 from registry.models import Domain, Registrar, Tld
 from registry.sandbox import demo_data
 from workflows.history import history_text, record_event
 from workflows.models import Channel, EventType
+from workflows.roles import Role, Team
 
 DEMO_PASSWORD = "demo-Haslo-2026"  # noqa: S105 - printed for the demo on purpose
 

@@ -8,9 +8,6 @@ urlpatterns = [
     path("domains/", views.my_domains, name="my_domains"),
     path("requests/transfers/", views.my_transfers, name="my_transfers"),
     path("requests/cesje/", views.my_cesje, name="my_cesje"),
-    path("history/", views.history_search, name="history_search"),
-    path("history/export.csv", views.history_export, name="history_export"),
-    path("history/<int:pk>/", views.history_event, name="history_event"),
     # The account pages (login, language, registrant profiles) hang under the portal so
     # that the project's root URLconf stays as it is.
     path("", include("accounts.urls")),

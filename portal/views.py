@@ -1,28 +1,27 @@
-"""The home page of each role, the domain check and the read-only history pages."""
+"""The home page of each role, the customer's lists and the domain check: the pages that
+draw on several apps. The auditor's home page is the history search, served by audit."""
 
 from __future__ import annotations
 
-import csv
-import json
-from collections.abc import Iterator
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from accounts.access import HISTORY_READERS, role_required
-from accounts.roles import SUPERVISOR_PERMISSION, Role
+from accounts import selectors as account_selectors
+from assignments import selectors as cesja_selectors
+from audit import views as audit_views
+from registry import selectors as domain_selectors
+from transfers import selectors as transfer_selectors
 from workflows import queues
-from workflows.models import HistoryEvent
+from workflows.access import role_required
+from workflows.roles import SUPERVISOR_PERMISSION, Role
 
 from . import selectors
-from .forms import DomainCheckForm, HistorySearchForm, QueueFilterForm
+from .forms import DomainCheckForm, QueueFilterForm
 from .resolution import WEEKS, resolution_charts
 
-HISTORY_PAGE_SIZE = 25
 QUEUE_PAGE_SIZE = 25
 REQUEST_PAGE_SIZE = 25
 # The home page shows the first domains and requests of each kind and links to the full lists.
@@ -39,27 +38,27 @@ def home(request: HttpRequest) -> HttpResponse:
         return staff_home(request)
     if role == Role.SUPERVISOR:
         return supervisor_home(request)
-    return history_search(request)
+    return audit_views.history_search(request)
 
 
 @role_required(Role.CUSTOMER)
 def customer_home(request: HttpRequest) -> HttpResponse:
-    domains = selectors.customer_domains(request.user)
-    transfers = selectors.customer_transfers(request.user)
-    cesje = selectors.customer_cesje(request.user)
+    domains = domain_selectors.customer_domains(request.user)
+    transfers = transfer_selectors.customer_transfers(request.user)
+    cesje = cesja_selectors.customer_cesje(request.user)
     return render(
         request,
         "portal/home_customer.html",
         {
-            "registrants": selectors.registrants_of(request.user),
-            "domains": selectors.domain_rows(domains[:HOME_LIST_SIZE]),
+            "registrants": account_selectors.registrants_of(request.user),
+            "domains": domain_selectors.domain_rows(domains[:HOME_LIST_SIZE]),
             "domain_count": domains.count(),
-            "transfers": selectors.transfer_rows(transfers[:HOME_LIST_SIZE]),
+            "transfers": transfer_selectors.transfer_rows(transfers[:HOME_LIST_SIZE]),
             "transfer_count": transfers.count(),
-            "cesje": selectors.cesja_rows(cesje[:HOME_LIST_SIZE], request.user),
+            "cesje": cesja_selectors.cesja_rows(cesje[:HOME_LIST_SIZE], request.user),
             "cesja_count": cesje.count(),
             "check_form": DomainCheckForm(),
-            "served_tlds": selectors.served_tlds(),
+            "served_tlds": domain_selectors.served_tlds(),
         },
     )
 
@@ -72,9 +71,11 @@ def _page(request: HttpRequest, items) -> Page:
 @require_safe
 def my_domains(request: HttpRequest) -> HttpResponse:
     """All the customer's domains, the soonest to expire first, a page at a time."""
-    page = _page(request, selectors.customer_domains(request.user))
+    page = _page(request, domain_selectors.customer_domains(request.user))
     return render(
-        request, "portal/my_domains.html", {"page": page, "domains": selectors.domain_rows(page.object_list)}
+        request,
+        "portal/my_domains.html",
+        {"page": page, "domains": domain_selectors.domain_rows(page.object_list)},
     )
 
 
@@ -82,11 +83,11 @@ def my_domains(request: HttpRequest) -> HttpResponse:
 @require_safe
 def my_transfers(request: HttpRequest) -> HttpResponse:
     """All the customer's transfer requests, a page at a time."""
-    page = _page(request, selectors.customer_transfers(request.user))
+    page = _page(request, transfer_selectors.customer_transfers(request.user))
     return render(
         request,
         "portal/my_transfers.html",
-        {"page": page, "transfers": selectors.transfer_rows(page.object_list)},
+        {"page": page, "transfers": transfer_selectors.transfer_rows(page.object_list)},
     )
 
 
@@ -94,11 +95,11 @@ def my_transfers(request: HttpRequest) -> HttpResponse:
 @require_safe
 def my_cesje(request: HttpRequest) -> HttpResponse:
     """All the cesje the customer is a party to, a page at a time."""
-    page = _page(request, selectors.customer_cesje(request.user))
+    page = _page(request, cesja_selectors.customer_cesje(request.user))
     return render(
         request,
         "portal/my_cesje.html",
-        {"page": page, "cesje": selectors.cesja_rows(page.object_list, request.user)},
+        {"page": page, "cesje": cesja_selectors.cesja_rows(page.object_list, request.user)},
     )
 
 
@@ -154,7 +155,7 @@ def check_domain(request: HttpRequest) -> HttpResponse:
     result = None
     if form.is_bound and form.is_valid():
         name = form.cleaned_data["name"]
-        domain = selectors.find_domain(name)
+        domain = domain_selectors.find_domain(name)
         result = {
             "name": name,
             "domain": domain,
@@ -166,92 +167,5 @@ def check_domain(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/check_domain.html",
-        {"check_form": form, "result": result, "served_tlds": selectors.served_tlds()},
+        {"check_form": form, "result": result, "served_tlds": domain_selectors.served_tlds()},
     )
-
-
-@role_required(*HISTORY_READERS)
-@require_safe
-def history_search(request: HttpRequest) -> HttpResponse:
-    form = HistorySearchForm(request.GET or None)
-    events = selectors.search_history(form.filters())
-    page = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "portal/history_search.html",
-        {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(query)},
-    )
-
-
-@role_required(*HISTORY_READERS)
-@require_safe
-def history_event(request: HttpRequest, pk: int) -> HttpResponse:
-    event = get_object_or_404(HistoryEvent.objects.select_related("actor", "subject_type"), pk=pk)
-    changes = [
-        {"field": field, "before": values[0], "after": values[1]} for field, values in event.changes.items()
-    ]
-    return render(
-        request,
-        "portal/history_event.html",
-        {
-            "event": event,
-            "changes": changes,
-            "data_json": json.dumps(event.data, indent=2, ensure_ascii=False, sort_keys=True, default=str),
-            "chain": selectors.check_event(event),
-        },
-    )
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-@role_required(*HISTORY_READERS)
-@require_safe
-def history_export(request: HttpRequest) -> StreamingHttpResponse:
-    """The search result as CSV, every matching event, streamed so size does not matter."""
-    events = selectors.search_history(HistorySearchForm(request.GET or None).filters())
-    writer = csv.writer(_Echo())
-
-    def rows() -> Iterator[str]:
-        yield writer.writerow(
-            [
-                "id",
-                "occurred_at",
-                "actor",
-                "channel",
-                "event_type",
-                "domain",
-                "summary",
-                "reason",
-                "changes",
-                "data",
-                "prev_hash",
-                "hash",
-            ]
-        )
-        for event in events.iterator(chunk_size=500):
-            yield writer.writerow(
-                [
-                    event.pk,
-                    timezone.localtime(event.occurred_at).isoformat(),
-                    event.actor_label,
-                    event.channel,
-                    event.event_type,
-                    event.domain_name,
-                    event.summary,
-                    event.reason,
-                    json.dumps(event.changes, ensure_ascii=False, sort_keys=True, default=str),
-                    json.dumps(event.data, ensure_ascii=False, sort_keys=True, default=str),
-                    event.prev_hash,
-                    event.hash,
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="regflow-history-{stamp}.csv"'
-    return response

@@ -7,10 +7,11 @@ transfer moved on if it arrives late; a mail is sent at least once."""
 from __future__ import annotations
 
 from registry.epp.results import RegistryUnavailable
+from workflows import sealing
 from workflows.models import OutboxMessage
 from workflows.outbox import RetryLater, handles
 
-from . import emails, sealing, services
+from . import emails, services
 from .models import AuthInfoCode, Transfer
 
 COMMANDS = {

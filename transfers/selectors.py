@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Case, CharField, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from accounts.roles import AUDIT_PERMISSION
 from workflows.models import Channel, EventType, HistoryEvent
+from workflows.roles import AUDIT_PERMISSION
 
-from .models import State, Transfer
+from .models import TERMINAL_STATES, State, Transfer
 
 
 def _sees_all(user) -> bool:
@@ -118,3 +121,76 @@ def next_step(transfer: Transfer) -> str:
             State.FAILED: _("The transfer did not take place: %(why)s") % {"why": transfer.outcome_reason},
         }
     return str(steps.get(state, ""))
+
+
+# --- the customer's list of requests ------------------------------------------------------
+
+
+# How a request's state looks: "warning" when someone (often the customer) must act,
+# "info" while it is under way, "ok" when done, "danger" when it ended without success.
+_TRANSFER_TONES = {
+    Transfer.State.REVIEW: "warning",
+    Transfer.State.AWAITING_CONFIRMATION: "warning",
+    Transfer.State.AUTHINFO_INVALID: "warning",
+    Transfer.State.SUBMITTING: "info",
+    Transfer.State.PENDING: "info",
+    Transfer.State.CANCELLING: "info",
+    Transfer.State.APPROVING: "info",
+    Transfer.State.REJECTING: "info",
+    Transfer.State.COMPLETED: "ok",
+    Transfer.State.REJECTED: "danger",
+    Transfer.State.EXPIRED: "danger",
+    Transfer.State.FAILED: "danger",
+    Transfer.State.CANCELLED: "neutral",
+}
+
+
+def transfer_tone(state: str) -> str:
+    return _TRANSFER_TONES.get(state, "neutral")
+
+
+@dataclass(frozen=True)
+class TransferRow:
+    transfer: Transfer
+    tone: str
+    next_step: Any
+    last_change: datetime
+
+
+def customer_transfers(user) -> QuerySet[Transfer]:
+    """The customer's transfer requests, open ones first, then by their last recorded change."""
+    transfer_type = ContentType.objects.get_for_model(Transfer)
+    last_event = (
+        HistoryEvent.objects.filter(
+            subject_type=transfer_type, subject_id=Cast(OuterRef("pk"), output_field=CharField())
+        )
+        .order_by("-id")
+        .values("occurred_at")[:1]
+    )
+    return (
+        transfers_for_account(user)
+        .select_related("other_registrar")
+        .annotate(
+            last_change=Coalesce(Subquery(last_event), "created_at"),
+            is_closed=Case(
+                When(state__in=sorted(TERMINAL_STATES), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("is_closed", "-last_change", "-id")
+    )
+
+
+def transfer_rows(transfers) -> list[TransferRow]:
+    """Rows for the transfer table, each with its next step; ``transfers`` come from
+    ``customer_transfers`` (a page of it, or the first few)."""
+    return [
+        TransferRow(
+            transfer=transfer,
+            tone=transfer_tone(transfer.state),
+            next_step=next_step(transfer),
+            last_change=transfer.last_change,
+        )
+        for transfer in transfers
+    ]

@@ -22,16 +22,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.access import role_required
+from accounts import selectors as account_selectors
 from accounts.models import User
-from accounts.roles import Role, Team
-from portal import selectors as portal_selectors
 from registry.models import Domain, Registrar
+from workflows import sealing
+from workflows.access import role_required
 from workflows.decisions import carry_out, refusal_text
 from workflows.errors import Conflict, Refused
 from workflows.models import Channel
+from workflows.roles import Role, Team
 
-from . import sealing, selectors, services
+from . import selectors, services
 from .forms import (
     CancelForm,
     RejectOutgoingForm,
@@ -137,7 +138,7 @@ def _own_domain_or_404(user: User, pk: int) -> Domain:
 def start(request: HttpRequest) -> HttpResponse:
     """Transfer a domain to us: its name, the code from the current registrar and, if the
     customer wants, which of their profiles it belongs to."""
-    registrants = portal_selectors.registrants_of(request.user)
+    registrants = account_selectors.registrants_of(request.user)
     initial = {"domain_name": request.GET.get("domain", "")[:300]}
     form = StartTransferForm(request.POST or None, registrants=registrants, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -186,7 +187,7 @@ def _render_detail(
     user = request.user
     context: dict[str, Any] = {
         "transfer": transfer,
-        "tone": portal_selectors.transfer_tone(transfer.state),
+        "tone": selectors.transfer_tone(transfer.state),
         "next_step": selectors.next_step(transfer),
         "timeline": selectors.timeline(transfer, for_customer=user.role == Role.CUSTOMER),
         "states": Transfer.State,
@@ -282,7 +283,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
             "transfer": transfer,
             "form": form,
             "action": "cancel",
-            "tone": portal_selectors.transfer_tone(transfer.state),
+            "tone": selectors.transfer_tone(transfer.state),
         },
     )
 
@@ -313,7 +314,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
             "transfer": transfer,
             "form": form,
             "action": "approve",
-            "tone": portal_selectors.transfer_tone(transfer.state),
+            "tone": selectors.transfer_tone(transfer.state),
         },
     )
 

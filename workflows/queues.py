@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.db import transaction
 from django.db.models import (
     Case,
@@ -34,12 +36,10 @@ from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from accounts.models import User
-from accounts.roles import SUPERVISOR_PERMISSION, Role, Team, team_permission
-
 from .history import history_text, record_event
 from .mail import send_plain_mail
 from .models import Channel, EventType, TaskDeadline, TaskDeadlineState
+from .roles import SUPERVISOR_PERMISSION, Role, Team, team_permission
 
 logger = logging.getLogger(__name__)
 
@@ -200,17 +200,19 @@ def held_by(user: User) -> QuerySet[Task]:
 
 
 def team_members(team: str) -> QuerySet[User]:
-    return User.objects.filter(is_active=True, role__in=[Role.STAFF, Role.SUPERVISOR], team=team).order_by(
-        "last_name", "first_name", "username"
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, role__in=[Role.STAFF, Role.SUPERVISOR], team=team)
+        .order_by("last_name", "first_name", "username")
     )
 
 
 def supervisors_of(team: str) -> QuerySet[User]:
-    own = User.objects.filter(is_active=True, role=Role.SUPERVISOR, team=team)
+    own = get_user_model().objects.filter(is_active=True, role=Role.SUPERVISOR, team=team)
     if own.exists():
         return own
     # A team without its own supervisor escalates to every supervisor.
-    return User.objects.filter(is_active=True, role=Role.SUPERVISOR)
+    return get_user_model().objects.filter(is_active=True, role=Role.SUPERVISOR)
 
 
 def overdue_counts(*, now: datetime | None = None) -> tuple[dict[str, int], dict[int, int]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,11 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
 
-from accounts.access import role_required
-from accounts.models import User
-from accounts.roles import Role
-
 from . import queues
+from .access import role_required
+from .roles import Role
 
 
 def _back(request: HttpRequest) -> HttpResponse:
@@ -58,7 +57,7 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(pk)
-    to_user = User.objects.filter(pk=request.POST.get("to_user") or 0).first()
+    to_user = get_user_model().objects.filter(pk=request.POST.get("to_user") or 0).first()
     if to_user is None:
         messages.warning(request, _("Choose the person to hand the task to."))
         return _back(request)

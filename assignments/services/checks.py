@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registrant
-from accounts.roles import Role
 from registry.models import Domain
 from registry.names import parse_domain_name
 from transfers.models import Transfer
 from workflows.errors import Refused
+from workflows.roles import Role
 
 from ..models import CesjaDomain, DomainDispute, Reason, Side
 

@@ -13,8 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registrant
 from registry.models import Domain
-from transfers import sealing
-from workflows import outbox
+from workflows import outbox, sealing
 from workflows.cases import is_staff, now
 from workflows.errors import Refused
 from workflows.models import EventType

@@ -15,7 +15,7 @@ from registry.epp.results import EppError, RegistryUnavailable
 from registry.gateway import CommandResult
 from registry.messages import message_for
 from registry.models import Domain
-from transfers import sealing
+from workflows import sealing
 from workflows.cases import now
 from workflows.history import history_text, record_event
 from workflows.locks import lock_rows

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts.roles import team_permission
 from registry.gateway import RegistryGateway
 from workflows import outbox
 from workflows.cases import is_staff, now
 from workflows.errors import Refused
 from workflows.models import HistoryEvent
+from workflows.roles import team_permission
 
 from ..kind import CESJE
 from ..models import Cesja, CesjaDomain, CesjaInvitation, Side

@@ -172,7 +172,12 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "regflow")
 # sends it again: longer than any registry command or mail may take.
 # A step's wake-up of the outbox relay does not hold a page while the broker is down: it gives
 # up at once, and the relay round sends the message.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
 # For deployments with `celery beat`; the embedded default runs `manage.py process_registry --loop`.
 CELERY_BEAT_SCHEDULE = {

@@ -12,10 +12,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import HISTORY_READERS
-from accounts.roles import Role
-from portal.display import describe_task_status
 from registry.names import to_unicode
+from workflows.access import HISTORY_READERS
+from workflows.display import describe_task_status
+from workflows.roles import Role
 
 register = template.Library()
 
@@ -36,7 +36,7 @@ _NAV = [
     ("callers:find", _("Callers"), {Role.STAFF, Role.SUPERVISOR}),
     ("callers:log", _("Caller verifications"), {Role.AUDITOR, Role.SUPERVISOR}),
     ("audit:search", _("Requests"), set(HISTORY_READERS)),
-    ("history_search", _("History"), set(HISTORY_READERS)),
+    ("audit:history_search", _("History"), set(HISTORY_READERS)),
 ]
 
 
@@ -45,18 +45,20 @@ def nav_items(context: dict[str, Any]) -> list[NavItem]:
     request: HttpRequest | None = context.get("request")
     if request is None or not request.user.is_authenticated:
         return []
-    current = request.resolver_match.url_name if request.resolver_match else ""
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    history_pages = {"audit:history_search", "audit:history_event"}
     items = []
     for url_name, label, roles in _NAV:
         if request.user.role not in roles:
             continue
         # The auditor's home is the history search: one entry, not two.
-        if url_name == "history_search" and request.user.role == Role.AUDITOR:
-            active = current in {"home", "history_search", "history_event"}
+        if url_name == "audit:history_search" and request.user.role == Role.AUDITOR:
+            active = current in {"home", *history_pages}
         else:
-            active = current == url_name or (url_name == "history_search" and current == "history_event")
+            active = current == url_name or (url_name == "audit:history_search" and current in history_pages)
         if url_name == "audit:search":
-            active = request.resolver_match is not None and request.resolver_match.namespace == "audit"
+            # Every page of the audit but the event-level history, which has its own entry.
+            active = current.startswith("audit:") and current not in history_pages
         items.append(NavItem(url=reverse(url_name), label=str(label), active=active))
     if request.user.is_staff:
         items.append(NavItem(url=reverse("admin:index"), label=str(_("Administration")), active=False))

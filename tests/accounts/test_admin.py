@@ -8,10 +8,10 @@ from django.contrib.admin.sites import site
 from django.urls import reverse
 
 from accounts.models import Registrant, Representative, User
-from accounts.roles import Role, Team
 from registry.models import Domain, Registrar, RegistryCommand, Tld
 from workflows.history import record_event
 from workflows.models import Channel, EventType, HistoryEvent
+from workflows.roles import Role, Team
 
 pytestmark = pytest.mark.django_db
 

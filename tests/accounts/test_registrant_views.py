@@ -11,10 +11,10 @@ from django.utils.html import escape
 
 from accounts import services
 from accounts.models import Registrant, Representative
-from accounts.roles import Team
 from tests.fixtures.people import KRS_VALID, NIP_VALID, PESEL_ANNA, PESEL_JAN, PESEL_MAREK, REGON_VALID
 from workflows.history import iter_chain_problems
 from workflows.models import EventType, HistoryEvent
+from workflows.roles import Team
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 from django.core import mail
 from django.utils import timezone
 
-from accounts.roles import AUDIT_PERMISSION
 from assignments.models import Cesja, Reason, Side, State
 from assignments.selectors import cesja_for_user, cesje_for_account, next_step, timeline
 from assignments.services import (
@@ -23,6 +22,7 @@ from registry.models import Domain, RegistryCommand
 from workflows.flowsync import process_of
 from workflows.history import iter_chain_problems
 from workflows.models import Channel, EventType
+from workflows.roles import AUDIT_PERMISSION
 
 from .helpers import (
     events,

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from accounts.roles import Team
 from assignments.models import Cesja, ChecklistItem, State
 from documents.models import GeneratedDocument
+from workflows.roles import Team
 
 CESJA_PAGES = [
     "regenerate",

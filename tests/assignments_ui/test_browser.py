@@ -13,12 +13,12 @@ import pytest
 from playwright.sync_api import Page, expect
 from viewflow.workflow.models import Task
 
-from accounts.roles import Team
 from assignments.models import Cesja, State
 from registry.models import Domain
 from tests.fixtures.browser import log_in, shot
 from transfers.management.commands.process_registry import run_once
 from workflows.flowsync import process_of
+from workflows.roles import Team
 
 from .conftest import INVITATION_LINK
 

@@ -13,7 +13,6 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.text import capfirst
 
-from accounts.roles import Team
 from assignments import services
 from assignments.kind import CESJE
 from assignments.models import Cesja, ChecklistItem, ChecklistTick, State
@@ -21,6 +20,7 @@ from documents.models import GeneratedDocument, ReceivedDocument
 from registry.models import Domain
 from transfers.models import Transfer
 from workflows.models import Channel
+from workflows.roles import Team
 
 from .conftest import invitation_token, not_a_document, signed_pdf, signed_png, tick_all
 

@@ -10,12 +10,12 @@ from django.utils import translation
 from django.utils.html import escape
 
 from accounts.models import Registrant, User
-from accounts.roles import Role
 from assignments import services
 from assignments.models import Cesja, Reason, Side, State
 from tests.fixtures.people import PASSWORD, PESEL_ANNA
 from workflows.history import iter_chain_problems
 from workflows.models import Channel, EventType, HistoryEvent
+from workflows.roles import Role
 
 from .conftest import invitation_token
 

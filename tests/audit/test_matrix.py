@@ -19,7 +19,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.roles import Team
+from workflows.roles import Team
 
 from .urlcatalog import all_routes, build_url
 
@@ -43,9 +43,9 @@ MATRIX: dict[str, tuple[str, str]] = {
     "my_domains": ("", "L 200 200 403 403 403 403 403 403 403"),
     "my_transfers": ("", "L 200 200 403 403 403 403 403 403 403"),
     "my_cesje": ("", "L 200 200 403 403 403 403 403 403 403"),
-    "history_search": ("", "L 403 403 403 403 403 403 403 200 200"),
-    "history_export": ("", "L 403 403 403 403 403 403 403 200 200"),
-    "history_event": ("event", "L 403 403 403 403 403 403 403 200 200"),
+    "audit:history_search": ("", "L 403 403 403 403 403 403 403 200 200"),
+    "audit:history_export": ("", "L 403 403 403 403 403 403 403 200 200"),
+    "audit:history_event": ("event", "L 403 403 403 403 403 403 403 200 200"),
     "login": ("", "200 302 302 302 302 302 302 302 302 302"),
     "logout": ("", "405 405 405 405 405 405 405 405 405 405"),
     "switch_language": ("", "405 405 405 405 405 405 405 405 405 405"),

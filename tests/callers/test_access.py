@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from accounts.roles import Team
 from callers.models import CallerSession
+from workflows.roles import Team
 
 pytestmark = pytest.mark.django_db
 

@@ -9,12 +9,12 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.roles import Team
 from assignments import services as cesja_services
 from assignments.models import Cesja
 from callers.models import CallerSession
 from transfers.models import Transfer
 from workflows.models import Channel, EventType, HistoryEvent
+from workflows.roles import Team
 
 
 def test_a_transfer_started_for_the_caller_is_the_customers_with_staff_and_phone_on_record(

@@ -9,12 +9,12 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from accounts.roles import Team
 from callers.models import CallerSession
 from tests.fixtures.browser import log_in, shot
 from tests.fixtures.people import PESEL_JAN
 from transfers.models import Transfer
 from workflows.models import Channel, EventType, HistoryEvent
+from workflows.roles import Team
 
 pytestmark = pytest.mark.browser
 

@@ -16,8 +16,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Registrant
-from accounts.roles import Team
 from documents.models import GeneratedDocument, ReceivedDocument
+from workflows.roles import Team
 
 from .test_intake import receive
 from .test_sanitize import blank_pdf, pdf_bytes, png_bytes

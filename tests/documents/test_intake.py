@@ -20,11 +20,11 @@ from django.db import IntegrityError
 from django.utils import timezone, translation
 from PIL import Image
 
-from accounts.roles import Team
 from documents.intake import receive_document
 from documents.models import GeneratedDocument, ReceivedDocument
 from documents.sanitize import DocumentRefused
 from workflows.models import Channel
+from workflows.roles import Team
 
 from .test_sanitize import (
     MB,

@@ -11,7 +11,7 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from accounts.models import User
-from accounts.roles import team_permission
+from workflows.roles import team_permission
 
 # References that name no flow in the code: viewflow reads them back as "no flow" quietly,
 # where an empty reference would warn on every read.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from accounts.roles import Team
+from workflows.roles import Team
 
 pytestmark = pytest.mark.django_db
 
@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 PAGES = {
     "home": {"customer", "staff", "supervisor", "auditor"},
     "check_domain": {"customer", "staff", "supervisor"},
-    "history_search": {"supervisor", "auditor"},
-    "history_export": {"supervisor", "auditor"},
+    "audit:history_search": {"supervisor", "auditor"},
+    "audit:history_export": {"supervisor", "auditor"},
     "registrant_create_person": {"customer"},
     "registrant_create_organisation": {"customer"},
 }
@@ -48,14 +48,14 @@ def test_anonymous_goes_to_login(client, page: str) -> None:
 
 def test_history_event_page_follows_the_same_rule(client_for, users, auditor) -> None:
     event_id = client_for(auditor).get("/").context["page"].object_list[0].pk
-    url = reverse("history_event", args=[event_id])
+    url = reverse("audit:history_event", args=[event_id])
     for role, user in users.items():
         expected = 200 if role in {"supervisor", "auditor"} else 403
         assert client_for(user).get(url).status_code == expected
 
 
 def test_forbidden_page_says_why_in_plain_words(client_for, customer_a) -> None:
-    response = client_for(customer_a).get(reverse("history_search"))
+    response = client_for(customer_a).get(reverse("audit:history_search"))
     assert response.status_code == 403
     assert "Ta strona nie jest dostępna dla Twojego konta" in response.content.decode()
 
@@ -69,8 +69,8 @@ def test_navigation_offers_only_what_the_role_may_open(client_for, users) -> Non
 
     assert nav("customer") == {"home", "check_domain"}
     assert nav("staff") == {"home", "check_domain"}
-    assert nav("supervisor") == {"home", "check_domain", "history_search"}
-    assert nav("auditor") == {"history_search"}
+    assert nav("supervisor") == {"home", "check_domain", "audit:history_search"}
+    assert nav("auditor") == {"audit:history_search"}
 
 
 def test_admin_is_for_superusers_only(client_for, users) -> None:

@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from accounts.roles import Team
 from portal.demo import DEMO_PASSWORD, seed_demo
 from tests.fixtures.browser import log_in, shot
 from workflows.history import record_event
 from workflows.models import Channel, EventType
+from workflows.roles import Team
 
 pytestmark = pytest.mark.browser
 

@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from viewflow.workflow.status import STATUS
 
-from accounts.roles import Team
 from portal import selectors
 from registry.models import Domain
 from workflows import queues
+from workflows.roles import Team
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +155,7 @@ def test_supervisor_home_shows_workload_by_team_and_person(
 
 def test_auditor_home_is_the_history_search(client_for, auditor) -> None:
     response = client_for(auditor).get("/")
-    assert response.templates[0].name == "portal/history_search.html"
+    assert response.templates[0].name == "audit/history_search.html"
     # The auditor's own login is the newest event.
     assert response.context["page"].object_list[0].actor == auditor
 

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from django.db import connection
 from django.utils import translation
 
-from accounts.roles import Team
 from registry.models import RegistryCommand
 from transfers.models import State, Transfer
 from transfers.services import (
@@ -25,6 +24,7 @@ from transfers.services import (
 )
 from workflows.errors import Conflict
 from workflows.models import Channel, EventType, HistoryEvent
+from workflows.roles import Team
 
 from .helpers import confirmation_token, process_registry, wait_state
 

@@ -7,10 +7,8 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
-from accounts.roles import Team
 from registry.epp import StatusProhibitsOperation
 from registry.models import Domain
-from transfers import sealing
 from transfers.models import AuthInfoCode, RejectionReason, State, Transfer
 from transfers.services import (
     approve_outgoing,
@@ -18,8 +16,10 @@ from transfers.services import (
     reject_outgoing,
     set_transfer_lock,
 )
+from workflows import sealing
 from workflows.errors import Refused
 from workflows.models import Channel, EventType, HistoryEvent
+from workflows.roles import Team
 
 from .helpers import process_registry, wait_state
 

@@ -11,13 +11,13 @@ from django.utils import timezone, translation
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from accounts.roles import Team, team_permission
 from transfers.models import AuthInfoAttempt, State, TransferPolicy
 from transfers.selectors import next_step, timeline, transfer_for_user, transfers_for_account
 from transfers.services import review_transfer, start_incoming_transfer
 from workflows.errors import Refused
 from workflows.flowsync import process_of
 from workflows.models import Channel
+from workflows.roles import Team, team_permission
 
 from .helpers import subjects
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from accounts.roles import Team
 from transfers.models import State, Transfer
+from workflows.roles import Team
 
 # Pages about one request, each with its methods and the roles that may use it; a customer
 # may use them only for their own requests.

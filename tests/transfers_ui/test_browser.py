@@ -9,11 +9,11 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from accounts.roles import Team
 from registry.models import Domain
 from tests.fixtures.browser import log_in, shot
 from transfers import tasks
 from transfers.models import State, Transfer
+from workflows.roles import Team
 
 from .conftest import CONFIRM_LINK
 

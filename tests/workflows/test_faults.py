@@ -14,12 +14,12 @@ from datetime import timedelta
 
 from django.urls import reverse
 
-from accounts.roles import Team
 from transfers.models import State, Transfer
 from transfers.services import confirm_transfer, issue_authinfo, start_incoming_transfer
 from workflows import outbox
 from workflows.flowsync import OPEN_TASK, process_of
 from workflows.models import Channel, OutboxMessage
+from workflows.roles import Team
 from workflows.tasks import relay_outbox
 
 from ..fixtures.faults import RowHolder

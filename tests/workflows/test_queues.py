@@ -14,10 +14,10 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from accounts.models import User
-from accounts.roles import Role, Team, team_permission
 from tests.fixtures.people import make_user
 from workflows import queues
 from workflows.models import EventType, HistoryEvent, SentEmail, TaskDeadline
+from workflows.roles import Role, Team, team_permission
 
 REVIEW = "transfers/flows.IncomingTransferFlow.review"
 STAFF_CHECK = "transfers/flows.OutgoingTransferFlow.staff_check"

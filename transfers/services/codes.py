@@ -9,13 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from registry.epp.results import RegistryError, RegistryUnavailable
 from registry.messages import message_for
 from registry.models import Domain
-from workflows import outbox
+from workflows import outbox, sealing
 from workflows.cases import now, when
 from workflows.errors import Refused
 from workflows.history import history_text, record_event
 from workflows.models import Channel, EventType
 
-from .. import sealing
 from ..models import AuthInfoCode, TransferPolicy
 from .checks import registry_refusal
 from .outgoing import check_domain_owner

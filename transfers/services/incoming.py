@@ -11,17 +11,16 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import team_permission
 from registry.epp.results import InvalidAuthInfo, ObjectDoesNotExist, RegistryError
 from registry.messages import message_for
 from registry.models import Domain, Registrar, Tld
 from registry.names import parse_domain_name
-from workflows import outbox
+from workflows import outbox, sealing
 from workflows.cases import is_staff, now
 from workflows.errors import Refused
 from workflows.models import Channel
+from workflows.roles import team_permission
 
-from .. import sealing
 from ..kind import TRANSFERS
 from ..models import (
     CANCELLABLE_LOCALLY,

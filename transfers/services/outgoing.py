@@ -7,11 +7,11 @@ import logging
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import team_permission
 from registry.epp.data import TransferData
 from registry.models import Domain, Registrar, Tld
 from workflows.cases import is_staff, now, when
 from workflows.errors import Refused
+from workflows.roles import team_permission
 
 from ..kind import TRANSFERS
 from ..models import Direction, State, Transfer, TransferPolicy

@@ -20,11 +20,11 @@ from registry.epp.results import (
 )
 from registry.messages import TRANSFER_STATUS_LABELS, message_for
 from registry.models import Domain, Registrar
+from workflows import sealing
 from workflows.cases import now, when
 from workflows.history import history_text, record_event
 from workflows.models import Channel, EventType
 
-from .. import sealing
 from ..kind import TRANSFERS
 from ..models import AT_REGISTRY, AuthInfoAttempt, AuthInfoCode, State, Transfer
 from .checks import attempt

@@ -10,15 +10,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.roles import Team
-from portal.views import HISTORY_PAGE_SIZE
+from audit.views import HISTORY_PAGE_SIZE
 from workflows.guard import history_guard_lifted
 from workflows.history import record_event
 from workflows.models import Channel, EventType, HistoryEvent
+from workflows.roles import Team
 
 pytestmark = pytest.mark.django_db
 
-SEARCH = reverse("history_search")
+SEARCH = reverse("audit:history_search")
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_paging(client_for, auditor) -> None:
 
 def test_event_page_shows_everything(client_for, auditor, events) -> None:
     event = events["domain"]
-    response = client_for(auditor).get(reverse("history_event", args=[event.pk]))
+    response = client_for(auditor).get(reverse("audit:history_event", args=[event.pk]))
     page = response.content.decode()
     assert event.hash in page
     assert event.prev_hash in page
@@ -142,17 +142,17 @@ def test_event_page_shows_a_broken_link(client_for, auditor, events) -> None:
     # The database refuses that (workflows.guard): it takes lifting the guard, as an owner could.
     with history_guard_lifted():
         HistoryEvent.objects.filter(pk=events["poll"].pk)._raw_delete(HistoryEvent.objects.db)
-    response = client_for(auditor).get(reverse("history_event", args=[events["language"].pk]))
+    response = client_for(auditor).get(reverse("audit:history_event", args=[events["language"].pk]))
     assert response.context["chain"].links_to_previous is False
     assert "NIE łączy się z poprzednim zdarzeniem" in response.content.decode()
 
 
 def test_unknown_event_is_not_found(client_for, auditor) -> None:
-    assert client_for(auditor).get(reverse("history_event", args=[999999])).status_code == 404
+    assert client_for(auditor).get(reverse("audit:history_event", args=[999999])).status_code == 404
 
 
 def test_export_is_the_filtered_search_as_csv(client_for, supervisor, events) -> None:
-    response = client_for(supervisor).get(reverse("history_export"), {"channel": Channel.PHONE})
+    response = client_for(supervisor).get(reverse("audit:history_export"), {"channel": Channel.PHONE})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="regflow-history-')
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -163,5 +163,9 @@ def test_export_is_the_filtered_search_as_csv(client_for, supervisor, events) ->
 
 def test_history_pages_are_read_only(client_for, auditor, events) -> None:
     client = client_for(auditor)
-    for url in (SEARCH, reverse("history_event", args=[events["domain"].pk]), reverse("history_export")):
+    for url in (
+        SEARCH,
+        reverse("audit:history_event", args=[events["domain"].pk]),
+        reverse("audit:history_export"),
+    ):
         assert client.post(url, {"domain": "x"}).status_code == 405

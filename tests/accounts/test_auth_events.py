@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from portal.signals import on_login_failed
+from accounts.signals import on_login_failed
 from tests.fixtures.people import PASSWORD
 from workflows.history import iter_chain_problems
 from workflows.models import Channel, EventType, HistoryEvent

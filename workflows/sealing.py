@@ -1,11 +1,13 @@
-"""Keeping the authinfo code a customer entered, without keeping it readable.
+"""Secrets kept without keeping them readable: sealed values, keyed digests, random tokens.
 
-The code must survive from the moment the customer enters it until the registrant has
-confirmed and the request has gone to the registry, so it is stored sealed (Fernet: AES-128
-in CBC with an HMAC-SHA256 tag) under a key of its own, and wiped once the registry has
-answered. A keyed digest (HMAC-SHA256) lets us recognise the same wrong code entered again
-without being able to recover it. Neither key is the Django SECRET_KEY itself: both are
-derived from TRANSFER_SECRET_KEY, or from SECRET_KEY with a salt used nowhere else.
+Any case app uses these: a transfer seals the authinfo code a customer entered until the
+registrant has confirmed and the request has gone to the registry (Fernet: AES-128 in CBC
+with an HMAC-SHA256 tag), and wipes it once the registry has answered; a keyed digest
+(HMAC-SHA256) lets us recognise the same wrong code entered again without being able to
+recover it; confirmation and invitation links carry a random token of which only a keyed
+digest is kept. Neither key is the Django SECRET_KEY itself: both are derived from
+TRANSFER_SECRET_KEY, or from SECRET_KEY with a salt used nowhere else (the salt keeps its
+original name so that values sealed before stay readable).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""How registry facts are put into words for people."""
+"""EPP domain statuses put into words for people."""
 
 from __future__ import annotations
 
@@ -50,20 +50,3 @@ def describe_statuses(codes: list[str] | None) -> list[StatusText]:
         text, tone = _STATUSES.get(code, (code, "info"))
         described.append(StatusText(code=code, text=text, tone=tone))
     return described
-
-
-# viewflow names its task statuses in English only; these are the words our people see.
-_TASK_STATUSES: dict[str, Promise] = {
-    "NEW": _("Waiting"),
-    "ASSIGNED": _("Taken"),
-    "STARTED": _("In progress"),
-    "SCHEDULED": _("Scheduled"),
-    "ERROR": _("Error"),
-    "DONE": _("Done"),
-    "CANCELED": _("Cancelled"),
-    "REVIVED": _("Revived"),
-}
-
-
-def describe_task_status(code: str) -> str:
-    return str(_TASK_STATUSES.get(code, code))

@@ -71,6 +71,6 @@ def on_login_failed(
 
 
 def connect() -> None:
-    auth_signals.user_logged_in.connect(on_logged_in, dispatch_uid="portal.history.logged_in")
-    auth_signals.user_logged_out.connect(on_logged_out, dispatch_uid="portal.history.logged_out")
-    auth_signals.user_login_failed.connect(on_login_failed, dispatch_uid="portal.history.login_failed")
+    auth_signals.user_logged_in.connect(on_logged_in, dispatch_uid="accounts.history.logged_in")
+    auth_signals.user_logged_out.connect(on_logged_out, dispatch_uid="accounts.history.logged_out")
+    auth_signals.user_login_failed.connect(on_login_failed, dispatch_uid="accounts.history.login_failed")
