@@ -15,6 +15,7 @@ from workflows.models import Channel, EventType
 from workflows.roles import Role
 
 from .models import Registrant, User
+from .signals import registrant_changed
 
 REGISTRANT_FIELDS = (
     "kind",
@@ -77,6 +78,8 @@ def record_registrant_change(
         changes=changes,
         data={"registrant_id": registrant.pk, "kind": registrant.kind},
     )
+    if not created:
+        registrant_changed.send(sender=Registrant, registrant=registrant, actor=actor, channel=channel)
     return True
 
 

@@ -1,15 +1,21 @@
-"""Logins, logouts and failed logins go into the history, whichever page they came from."""
+"""Logins, logouts and failed logins go into the history, whichever page they came from; and
+the signal other apps hear a registrant profile's change by."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth import signals as auth_signals
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from workflows.history import history_text, record_event
 from workflows.models import Channel, EventType
+
+# Sent inside the transaction that changed a registrant profile, with ``registrant``, ``actor``
+# and ``channel``: what must follow the change is written there, and committed with it.
+registrant_changed = Signal()
 
 # The longest username Django accepts; anything longer typed into the form is cut, so that a
 # pasted password or a junk payload does not end up whole in an append-only log.

@@ -11,13 +11,9 @@ class AssignmentsConfig(AppConfig):
     def ready(self) -> None:
         # The flow tells the step runner how it follows a cesja; the consequences are the
         # outbox's handlers. Both must be known in every process, a worker's too.
-        from django.db.models.signals import post_save
-
-        from workflows.models import HistoryEvent
+        from accounts.signals import registrant_changed
 
         from . import consequences, flows  # noqa: F401
-        from .signals import on_history_event
+        from .signals import on_registrant_changed
 
-        # A profile edit is known by its history event, which names who edited and through
-        # which channel: the form of an open cesja is issued again in their name.
-        post_save.connect(on_history_event, sender=HistoryEvent, dispatch_uid="assignments.profile_changed")
+        registrant_changed.connect(on_registrant_changed, dispatch_uid="assignments.registrant_changed")

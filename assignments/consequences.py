@@ -6,6 +6,7 @@ finds the cesja moved on if it arrives late; a mail is sent at least once."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from registry.epp.results import RegistryUnavailable
@@ -61,3 +62,11 @@ def mail_invitation(message: OutboxMessage) -> None:
             "has_account": account is not None,
         },
     )
+
+
+@handles("assignments.refresh_forms")
+def refresh_forms(message: OutboxMessage) -> None:
+    """A party's profile changed: every open cesja of theirs gets the form as it now stands."""
+    actor_id = message.payload.get("actor")
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    services.refresh_forms_of(message.payload["registrant"], actor=actor, channel=message.payload["channel"])

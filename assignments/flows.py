@@ -129,19 +129,16 @@ def _start(cesja: Cesja) -> None:
     CesjaFlow.start.run(cesja=cesja)
 
 
-def _waiting_is_over(node_name: str, cesja: Cesja) -> bool:
-    if node_name == "await_documents":
-        return cesja.state not in DOCUMENT_STATES
-    if node_name == "verification":
-        return cesja.state != State.IN_VERIFICATION
-    if node_name == "second_verification":
-        return cesja.state != State.AWAITING_SECOND_APPROVAL
-    if node_name == "execute":
-        return cesja.state in TERMINAL_STATES
-    return False
+# Each wait of the flow, and when the cesja has moved past it.
+WAITS = {
+    "await_documents": lambda cesja: cesja.state not in DOCUMENT_STATES,
+    "verification": lambda cesja: cesja.state != State.IN_VERIFICATION,
+    "second_verification": lambda cesja: cesja.state != State.AWAITING_SECOND_APPROVAL,
+    "execute": lambda cesja: cesja.state in TERMINAL_STATES,
+}
 
 
-CESJE.flow = FlowSpec(start=_start, waiting_is_over=_waiting_is_over, rounds=8)
+CESJE.flow = FlowSpec(start=_start, waits=WAITS, rounds=8)
 
 
 def sync_open_flows() -> int:

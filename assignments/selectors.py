@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents.models import GeneratedDocument, ReceivedDocument
+from workflows.display import tone_map
 from workflows.models import Channel, EventType, HistoryEvent
 from workflows.roles import AUDIT_PERMISSION
 
@@ -183,19 +184,13 @@ def verification_sheet(cesja: Cesja) -> VerificationSheet:
 # --- the customer's list of cesje ------------------------------------------------------------
 
 
-_CESJA_TONES = {
-    Cesja.State.AWAITING_PARTY: "warning",
-    Cesja.State.AWAITING_DOCUMENTS: "warning",
-    Cesja.State.CORRECTION_REQUESTED: "warning",
-    Cesja.State.IN_VERIFICATION: "info",
-    Cesja.State.AWAITING_SECOND_APPROVAL: "info",
-    Cesja.State.EXECUTING: "info",
-    Cesja.State.COMPLETED: "ok",
-    Cesja.State.REJECTED: "danger",
-    Cesja.State.EXPIRED: "danger",
-    Cesja.State.FAILED: "danger",
-    Cesja.State.CANCELLED: "neutral",
-}
+_CESJA_TONES = tone_map(
+    warning=(State.AWAITING_PARTY, State.AWAITING_DOCUMENTS, State.CORRECTION_REQUESTED),
+    info=(State.IN_VERIFICATION, State.AWAITING_SECOND_APPROVAL, State.EXECUTING),
+    ok=(State.COMPLETED,),
+    danger=(State.REJECTED, State.EXPIRED, State.FAILED),
+    neutral=(State.CANCELLED,),
+)
 
 
 def cesja_tone(state: str) -> str:

@@ -107,19 +107,16 @@ def _start(transfer: Transfer) -> None:
     flow_for(transfer).start.run(transfer=transfer)
 
 
-def _waiting_is_over(node_name: str, transfer: Transfer) -> bool:
-    if node_name == "review":
-        return transfer.state != State.REVIEW
-    if node_name == "await_confirmation":
-        return transfer.state != State.AWAITING_CONFIRMATION
-    if node_name == "staff_check":
-        return transfer.state != State.PENDING
-    if node_name == "await_outcome":
-        return transfer.state in TERMINAL_STATES
-    return False
+# Each wait of the flow, and when the transfer has moved past it.
+WAITS = {
+    "review": lambda transfer: transfer.state != State.REVIEW,
+    "await_confirmation": lambda transfer: transfer.state != State.AWAITING_CONFIRMATION,
+    "staff_check": lambda transfer: transfer.state != State.PENDING,
+    "await_outcome": lambda transfer: transfer.state in TERMINAL_STATES,
+}
 
 
-TRANSFERS.flow = FlowSpec(start=_start, waiting_is_over=_waiting_is_over, rounds=6)
+TRANSFERS.flow = FlowSpec(start=_start, waits=WAITS, rounds=6)
 
 
 def sync_open_flows() -> int:

@@ -12,6 +12,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from workflows.display import tone_map
 from workflows.models import Channel, EventType, HistoryEvent
 from workflows.roles import AUDIT_PERMISSION
 
@@ -126,23 +127,13 @@ def next_step(transfer: Transfer) -> str:
 # --- the customer's list of requests ------------------------------------------------------
 
 
-# How a request's state looks: "warning" when someone (often the customer) must act,
-# "info" while it is under way, "ok" when done, "danger" when it ended without success.
-_TRANSFER_TONES = {
-    Transfer.State.REVIEW: "warning",
-    Transfer.State.AWAITING_CONFIRMATION: "warning",
-    Transfer.State.AUTHINFO_INVALID: "warning",
-    Transfer.State.SUBMITTING: "info",
-    Transfer.State.PENDING: "info",
-    Transfer.State.CANCELLING: "info",
-    Transfer.State.APPROVING: "info",
-    Transfer.State.REJECTING: "info",
-    Transfer.State.COMPLETED: "ok",
-    Transfer.State.REJECTED: "danger",
-    Transfer.State.EXPIRED: "danger",
-    Transfer.State.FAILED: "danger",
-    Transfer.State.CANCELLED: "neutral",
-}
+_TRANSFER_TONES = tone_map(
+    warning=(State.REVIEW, State.AWAITING_CONFIRMATION, State.AUTHINFO_INVALID),
+    info=(State.SUBMITTING, State.PENDING, State.CANCELLING, State.APPROVING, State.REJECTING),
+    ok=(State.COMPLETED,),
+    danger=(State.REJECTED, State.EXPIRED, State.FAILED),
+    neutral=(State.CANCELLED,),
+)
 
 
 def transfer_tone(state: str) -> str:

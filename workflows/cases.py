@@ -15,7 +15,7 @@ its history event types and how its flow catches up. Its services then read as t
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,12 +50,17 @@ def is_staff(user: Any) -> bool:
 @dataclass
 class FlowSpec(Generic[Case]):
     """How a kind's viewflow process follows its case: ``start(case)`` starts the process,
-    ``waiting_is_over(node_name, case)`` says whether the case has moved past a node,
-    ``rounds`` bounds how many completions one catch-up may chain."""
+    ``waits[node_name](case)`` says whether the case has moved past that node (a node not
+    named there is never completed from outside), ``rounds`` bounds how many completions one
+    catch-up may chain."""
 
     start: Callable[[Case], None]
-    waiting_is_over: Callable[[str, Case], bool]
+    waits: Mapping[str, Callable[[Case], bool]]
     rounds: int
+
+    def waiting_is_over(self, node_name: str, case: Case) -> bool:
+        over = self.waits.get(node_name)
+        return over is not None and over(case)
 
 
 class CaseKind(Generic[Case]):

@@ -1,4 +1,4 @@
-"""How the engine's task statuses are put into words for people."""
+"""How the engine's task statuses and a case's state are shown to people."""
 
 from __future__ import annotations
 
@@ -20,3 +20,16 @@ _TASK_STATUSES: dict[str, Promise] = {
 
 def describe_task_status(code: str) -> str:
     return str(_TASK_STATUSES.get(code, code))
+
+
+# How a case's state looks: "warning" when someone (often the customer) must act, "info" while
+# it is under way, "ok" when done, "danger" when it ended without success, "neutral" else.
+TONES = ("warning", "info", "ok", "danger", "neutral")
+
+
+def tone_map(**states_by_tone: tuple[str, ...]) -> dict[str, str]:
+    """``{state: tone}`` from the states of each tone: ``tone_map(ok=(COMPLETED,), ...)``."""
+    unknown = set(states_by_tone) - set(TONES)
+    if unknown:
+        raise ValueError(f"no such tone: {', '.join(sorted(unknown))}")
+    return {state: tone for tone, states in states_by_tone.items() for state in states}

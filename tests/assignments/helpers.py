@@ -11,7 +11,7 @@ from viewflow.workflow.status import STATUS
 from assignments.models import Cesja, ChecklistItem
 from assignments.services import current_form, tick_checklist
 from tests.fixtures.assignments import signed_scan
-from transfers.management.commands.process_registry import run_once
+from tests.steps import process_registry, wait_state  # noqa: F401 - the suite's shared helpers
 from workflows.flowsync import process_of
 from workflows.models import HistoryEvent
 
@@ -35,25 +35,6 @@ def scan_of_current_form(cesja: Cesja):
 def tick_everything(cesja: Cesja, staff) -> None:
     for item in ChecklistItem.values:
         tick_checklist(cesja=cesja, item=item, checked=True, note=f"{item} checked", actor=staff)
-
-
-def wait_state(jobs, cesja: Cesja, *states: str, timeout: float = 40.0) -> Cesja:
-    jobs.wait_for(lambda: Cesja.objects.get(pk=cesja.pk).state in states, timeout=timeout)
-    return Cesja.objects.get(pk=cesja.pk)
-
-
-def process_registry(jobs=None, until=None, timeout: float = 40.0) -> None:
-    """One round of `manage.py process_registry`; with a worker, rounds until ``until()``."""
-    run_once()
-    if jobs is not None and until is not None:
-
-        def again() -> bool:
-            if until():
-                return True
-            run_once()
-            return until()
-
-        jobs.wait_for(again, timeout=timeout)
 
 
 def events(cesja: Cesja, event_type: str | None = None):

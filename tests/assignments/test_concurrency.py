@@ -7,45 +7,12 @@ SQLite serialises writers, and the same assertions hold.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
-from django.db import connection
-from django.utils import translation
-
-from assignments.models import Cesja, Reason, Side, State
+from assignments.models import Reason, Side, State
 from assignments.services import approve_cesja, start_cesja, submit_signed_document
-from workflows.errors import Conflict
+from tests.steps import race
 from workflows.models import Channel, EventType
 
 from .helpers import events, scan_of_current_form, tick_everything, wait_state
-
-
-def race(calls: list[Callable[[], Cesja]]) -> list[tuple[str, str]]:
-    barrier = threading.Barrier(len(calls))
-    results: list[tuple[str, str]] = []
-    lock = threading.Lock()
-
-    def run(call: Callable[[], Cesja]) -> None:
-        translation.activate("en")
-        try:
-            barrier.wait()
-            outcome = ("won", call().state)
-        except Conflict as exc:
-            outcome = ("conflict", str(exc))
-        except Exception as exc:  # noqa: BLE001 - the test reports anything else as a failure
-            outcome = ("error", repr(exc))
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 def test_two_staff_approve_at_once(

@@ -6,8 +6,7 @@ import re
 
 from django.core import mail
 
-from transfers.management.commands.process_registry import run_once
-from transfers.models import Transfer
+from tests.steps import process_registry, wait_state  # noqa: F401 - the suite's shared helpers
 
 CONFIRM_LINK = re.compile(r"/transfers/confirm/([A-Za-z0-9_-]+)/")
 
@@ -20,25 +19,6 @@ def confirmation_token(address: str | None = None) -> str:
             if found:
                 return found.group(1)
     raise AssertionError("no confirmation link was mailed")
-
-
-def wait_state(jobs, transfer: Transfer, *states: str, timeout: float = 30.0) -> Transfer:
-    jobs.wait_for(lambda: Transfer.objects.get(pk=transfer.pk).state in states, timeout=timeout)
-    return Transfer.objects.get(pk=transfer.pk)
-
-
-def process_registry(jobs=None, until=None, timeout: float = 30.0) -> None:
-    """One round of `manage.py process_registry`; with a worker, rounds until ``until()``."""
-    run_once()
-    if jobs is not None and until is not None:
-
-        def again() -> bool:
-            if until():
-                return True
-            run_once()
-            return until()
-
-        jobs.wait_for(again, timeout=timeout)
 
 
 def subjects(address: str) -> list[str]:

@@ -6,13 +6,8 @@ SQLite serialises writers, and the same assertions hold.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
-from django.db import connection
-from django.utils import translation
-
 from registry.models import RegistryCommand
+from tests.steps import race
 from transfers.models import State, Transfer
 from transfers.services import (
     approve_outgoing,
@@ -22,40 +17,12 @@ from transfers.services import (
     reject_outgoing,
     start_incoming_transfer,
 )
-from workflows.errors import Conflict
 from workflows.models import Channel, EventType, HistoryEvent
 from workflows.roles import Team
 
 from .helpers import confirmation_token, process_registry, wait_state
 
 THREADS = 20
-
-
-def race(calls: list[Callable[[], Transfer]]) -> list[tuple[str, str]]:
-    barrier = threading.Barrier(len(calls))
-    results: list[tuple[str, str]] = []
-    lock = threading.Lock()
-
-    def run(call: Callable[[], Transfer]) -> None:
-        translation.activate("en")
-        try:
-            barrier.wait()
-            outcome = ("won", call().state)
-        except Conflict as exc:
-            outcome = ("conflict", str(exc))
-        except Exception as exc:  # noqa: BLE001 - the test reports anything else as a failure
-            outcome = ("error", repr(exc))
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 def decisions(transfer: Transfer):
