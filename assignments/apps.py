@@ -18,3 +18,10 @@ class AssignmentsConfig(AppConfig):
         # A profile edit is known by its history event, which names who edited and through
         # which channel: the form of an open cesja is issued again in their name.
         post_save.connect(on_history_event, sender=HistoryEvent, dispatch_uid="assignments.profile_changed")
+
+        from workflows.rounds import FLOWS, SWEEPS, register
+
+        register("cesja reminders", "assignments.tasks.send_cesja_reminders", every=3600, order=SWEEPS)
+        register("cesje expired", "assignments.tasks.expire_overdue_cesje", every=600, order=SWEEPS)
+        register("cesja executions retried", "assignments.tasks.retry_waiting_cesje", every=60, order=SWEEPS)
+        register("cesja flow steps", "assignments.tasks.sync_open_flows", every=300, order=FLOWS)

@@ -1,4 +1,5 @@
-"""Periodic work of the team queues (Celery beat, or process_registry's round)."""
+"""Periodic work of the team queues (a round of workflows.rounds: Celery beat, or
+``manage.py process_registry``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,6 @@ from celery import shared_task
 from . import queues
 
 
-@shared_task
+@shared_task(acks_late=True)
 def warn_and_escalate() -> int:
     return queues.warn_and_escalate()

@@ -168,18 +168,8 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 # countdown never outlives the visibility timeout and runs twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "regflow")
-# For deployments with `celery beat`; the embedded default runs `manage.py process_registry --loop`.
-CELERY_BEAT_SCHEDULE = {
-    "transfers-poll-messages": {"task": "transfers.tasks.process_poll_messages", "schedule": 60.0},
-    "transfers-retry-waiting": {"task": "transfers.tasks.retry_waiting_transfers", "schedule": 60.0},
-    "transfers-reconcile": {"task": "transfers.tasks.reconcile_pending_transfers", "schedule": 600.0},
-    "transfers-reset-codes": {"task": "transfers.tasks.reset_expired_authinfo_codes", "schedule": 3600.0},
-    "workflow-timers": {"task": "transfers.tasks.fire_workflow_timers", "schedule": 60.0},
-    "cesja-retry-waiting": {"task": "assignments.tasks.retry_waiting_cesje", "schedule": 60.0},
-    "cesja-reminders": {"task": "assignments.tasks.send_cesja_reminders", "schedule": 3600.0},
-    "cesja-expiry": {"task": "assignments.tasks.expire_overdue_cesje", "schedule": 600.0},
-    "task-deadlines": {"task": "workflows.tasks.warn_and_escalate", "schedule": 600.0},
-}
+# Celery beat's schedule is generated from the periodic rounds the apps register
+# (workflows.rounds, config/celery.py); the embedded default runs `manage.py process_registry --loop`.
 
 # Transfers. The sealing key of the authinfo codes customers enter; without it a key is
 # derived from SECRET_KEY with a salt of its own.

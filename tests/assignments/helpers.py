@@ -12,8 +12,8 @@ from assignments.flows import process_of
 from assignments.models import Cesja, ChecklistItem
 from assignments.services import current_form, tick_checklist
 from tests.fixtures.assignments import signed_scan
-from transfers.management.commands.process_registry import run_once
 from workflows.models import HistoryEvent
+from workflows.rounds import run_once
 
 INVITATION_LINK = re.compile(r"/cesje/invitation/([A-Za-z0-9_-]+)/")
 
@@ -44,13 +44,13 @@ def wait_state(jobs, cesja: Cesja, *states: str, timeout: float = 40.0) -> Cesja
 
 def process_registry(jobs=None, until=None, timeout: float = 40.0) -> None:
     """One round of `manage.py process_registry`; with a worker, rounds until ``until()``."""
-    run_once()
+    run_once(strict=True)
     if jobs is not None and until is not None:
 
         def again() -> bool:
             if until():
                 return True
-            run_once()
+            run_once(strict=True)
             return until()
 
         jobs.wait_for(again, timeout=timeout)

@@ -18,7 +18,7 @@ from assignments.flows import process_of
 from assignments.models import Cesja, State
 from registry.models import Domain
 from tests.fixtures.browser import log_in, shot
-from transfers.management.commands.process_registry import run_once
+from workflows.rounds import run_once
 
 from .conftest import INVITATION_LINK
 

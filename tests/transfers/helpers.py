@@ -6,8 +6,8 @@ import re
 
 from django.core import mail
 
-from transfers.management.commands.process_registry import run_once
 from transfers.models import Transfer
+from workflows.rounds import run_once
 
 CONFIRM_LINK = re.compile(r"/transfers/confirm/([A-Za-z0-9_-]+)/")
 
@@ -29,13 +29,13 @@ def wait_state(jobs, transfer: Transfer, *states: str, timeout: float = 30.0) ->
 
 def process_registry(jobs=None, until=None, timeout: float = 30.0) -> None:
     """One round of `manage.py process_registry`; with a worker, rounds until ``until()``."""
-    run_once()
+    run_once(strict=True)
     if jobs is not None and until is not None:
 
         def again() -> bool:
             if until():
                 return True
-            run_once()
+            run_once(strict=True)
             return until()
 
         jobs.wait_for(again, timeout=timeout)

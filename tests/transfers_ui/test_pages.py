@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from accounts.roles import Team
 from transfers import sealing
-from transfers.management.commands.process_registry import run_once
 from transfers.models import AuthInfoCode, ConfirmationToken, State, Transfer
+from workflows.rounds import run_once
 
 from .conftest import mailed_token
 
