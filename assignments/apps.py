@@ -17,3 +17,9 @@ class AssignmentsConfig(AppConfig):
         from .signals import on_registrant_changed
 
         registrant_changed.connect(on_registrant_changed, dispatch_uid="assignments.registrant_changed")
+
+        from workflows.rounds import FLOWS, SWEEPS, register
+
+        register("cesja reminders", "assignments.tasks.send_cesja_reminders", every=3600, order=SWEEPS)
+        register("cesje expired", "assignments.tasks.expire_overdue_cesje", every=600, order=SWEEPS)
+        register("cesja flow steps", "assignments.tasks.sync_open_flows", every=300, order=FLOWS)

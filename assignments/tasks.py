@@ -18,3 +18,11 @@ def send_cesja_reminders() -> int:
 @shared_task(acks_late=True)
 def expire_overdue_cesje() -> int:
     return services.expire_overdue_cesje()
+
+
+@shared_task(acks_late=True)
+def sync_open_flows() -> int:
+    """Catch up the flow of every open cesja with its state (the periodic sweep)."""
+    from .flows import sync_open_flows as catch_up
+
+    return catch_up()

@@ -11,6 +11,7 @@ from django.db import connection, models
 from django.utils import translation
 
 from workflows.errors import Conflict
+from workflows.rounds import run_once
 
 Case = TypeVar("Case", bound=models.Model)
 
@@ -24,15 +25,13 @@ def wait_state(jobs, case: Case, *states: str, timeout: float = 40.0) -> Case:
 
 def process_registry(jobs=None, until=None, timeout: float = 40.0) -> None:
     """One round of `manage.py process_registry`; with a worker, rounds until ``until()``."""
-    from transfers.management.commands.process_registry import run_once
-
-    run_once()
+    run_once(strict=True)
     if jobs is not None and until is not None:
 
         def again() -> bool:
             if until():
                 return True
-            run_once()
+            run_once(strict=True)
             return until()
 
         jobs.wait_for(again, timeout=timeout)

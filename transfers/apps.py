@@ -11,4 +11,15 @@ class TransfersConfig(AppConfig):
     def ready(self) -> None:
         # The flows tell the step runner how they follow a transfer; the consequences are the
         # outbox's handlers. Both must be known in every process, a worker's too.
+        from workflows.rounds import FLOWS, REGISTRY, TIMERS, register
+
         from . import consequences, flows  # noqa: F401
+
+        register("poll messages", "transfers.tasks.process_poll_messages", every=60, order=REGISTRY)
+        register(
+            "transfers reconciled", "transfers.tasks.reconcile_pending_transfers", every=600, order=REGISTRY
+        )
+        register("codes reset", "transfers.tasks.reset_expired_authinfo_codes", every=3600, order=REGISTRY)
+        # viewflow's database timers of every flow (transfers' and cesje's deadlines alike).
+        register("timers fired", "transfers.tasks.fire_workflow_timers", every=60, order=TIMERS)
+        register("flow steps", "transfers.tasks.sync_open_flows", every=300, order=FLOWS)

@@ -81,3 +81,11 @@ def fire_workflow_timers() -> int:
     from viewflow.workflow.timers import fire_due_timers
 
     return fire_due_timers()
+
+
+@shared_task(acks_late=True)
+def sync_open_flows() -> int:
+    """Catch up the flow of every open transfer with its state (the periodic sweep)."""
+    from .flows import sync_open_flows as catch_up
+
+    return catch_up()

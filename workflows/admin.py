@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from .models import HistoryEvent, TaskDeadline
+from .models import EventType, HistoryEvent, TaskDeadline, event_label
+
+
+class EventTypeFilter(admin.SimpleListFilter):
+    """The catalogue's event types by their labels (the column itself has no choices)."""
+
+    title = _("event")
+    parameter_name = "event_type"
+
+    def lookups(self, request, model_admin):
+        return EventType.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(event_type=self.value()) if self.value() else queryset
 
 
 @admin.register(HistoryEvent)
 class HistoryEventAdmin(admin.ModelAdmin):
-    list_display = ("occurred_at", "event_type", "actor_label", "channel", "domain_name", "summary")
-    list_filter = ("event_type", "channel", "occurred_at")
+    list_display = ("occurred_at", "event", "actor_label", "channel", "domain_name", "summary")
+    list_filter = (EventTypeFilter, "channel", "occurred_at")
     search_fields = ("domain_name", "actor_label", "summary", "hash")
     date_hierarchy = "occurred_at"
     readonly_fields = [field.name for field in HistoryEvent._meta.fields]
+
+    @admin.display(description=_("event"), ordering="event_type")
+    def event(self, obj: HistoryEvent) -> str:
+        return event_label(obj.event_type)
 
     def has_add_permission(self, request) -> bool:
         return False

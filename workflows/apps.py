@@ -9,3 +9,9 @@ class WorkflowsConfig(AppConfig):
     def ready(self) -> None:
         # The outbox's handler of the engine's own mail must be known in every process.
         from . import mail  # noqa: F401
+        from .rounds import FLOWS, TASKS, register
+
+        # Each app registers its own periodic rounds in its ready(); see workflows.rounds.
+        # The outbox relay runs once the stages before it have written what must follow.
+        register("outbox messages sent", "workflows.tasks.relay_outbox", every=15, order=FLOWS + 5)
+        register("task deadlines", "workflows.tasks.warn_and_escalate", every=600, order=TASKS)

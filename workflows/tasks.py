@@ -1,5 +1,5 @@
-"""Periodic work of the engine (Celery beat, or process_registry's round) and the outbox's
-deliverer."""
+"""Periodic work of the engine (rounds of workflows.rounds: Celery beat, or ``manage.py
+process_registry``) and the outbox's deliverer."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 SHORT_WAIT_SECONDS = 600
 
 
-@shared_task
+@shared_task(acks_late=True)
 def warn_and_escalate() -> int:
     return queues.warn_and_escalate()
 

@@ -179,17 +179,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
-# For deployments with `celery beat`; the embedded default runs `manage.py process_registry --loop`.
-CELERY_BEAT_SCHEDULE = {
-    "transfers-poll-messages": {"task": "transfers.tasks.process_poll_messages", "schedule": 60.0},
-    "transfers-reconcile": {"task": "transfers.tasks.reconcile_pending_transfers", "schedule": 600.0},
-    "transfers-reset-codes": {"task": "transfers.tasks.reset_expired_authinfo_codes", "schedule": 3600.0},
-    "outbox-relay": {"task": "workflows.tasks.relay_outbox", "schedule": 15.0},
-    "workflow-timers": {"task": "transfers.tasks.fire_workflow_timers", "schedule": 60.0},
-    "cesja-reminders": {"task": "assignments.tasks.send_cesja_reminders", "schedule": 3600.0},
-    "cesja-expiry": {"task": "assignments.tasks.expire_overdue_cesje", "schedule": 600.0},
-    "task-deadlines": {"task": "workflows.tasks.warn_and_escalate", "schedule": 600.0},
-}
+# Celery beat's schedule is generated from the periodic rounds the apps register
+# (workflows.rounds, config/celery.py); the embedded default runs `manage.py process_registry --loop`.
 
 # Transfers. The sealing key of the authinfo codes customers enter; without it a key is
 # derived from SECRET_KEY with a salt of its own.

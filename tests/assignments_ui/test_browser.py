@@ -16,9 +16,9 @@ from viewflow.workflow.models import Task
 from assignments.models import Cesja, State
 from registry.models import Domain
 from tests.fixtures.browser import log_in, shot
-from transfers.management.commands.process_registry import run_once
 from workflows.flowsync import process_of
 from workflows.roles import Team
+from workflows.rounds import run_once
 
 from .conftest import INVITATION_LINK
 

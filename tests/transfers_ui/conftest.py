@@ -11,9 +11,9 @@ from django.core import mail
 from accounts.models import Registrant, User
 from registry.models import Domain
 from transfers import services
-from transfers.management.commands.process_registry import run_once
 from transfers.models import State, Transfer
 from workflows.models import Channel
+from workflows.rounds import run_once
 
 CONFIRM_LINK = re.compile(r"/transfers/confirm/([A-Za-z0-9_-]+)/")
 

@@ -10,10 +10,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from transfers.management.commands.process_registry import run_once
 from transfers.models import AuthInfoCode, ConfirmationToken, State, Transfer
 from workflows import sealing
 from workflows.roles import Team
+from workflows.rounds import run_once
 
 from .conftest import mailed_token
 

@@ -300,7 +300,7 @@ def test_the_sweep_mails_only_after_its_commit(
 
 def test_the_registry_round_runs_the_sweep(transfer_world, staff_user, supervisor, flow_task) -> None:
     # The round talks to the registry too: to the test sandbox, as a registrar of its own.
-    from transfers.management.commands.process_registry import run_once
+    from workflows.rounds import run_once
 
     flow_task(REVIEW, age=timedelta(hours=30))
     assert run_once()["task deadlines"] == 1
