@@ -15,7 +15,6 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from workflows.roles import Team, team_permission
 from celery import shared_task
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
@@ -28,6 +27,7 @@ from config.celery import app as celery_app
 from registry.epp.results import ClientConfigurationError
 from workflows import rounds
 from workflows.models import EventType, HistoryEvent
+from workflows.roles import Team, team_permission
 
 ROOT = Path(__file__).resolve().parents[2]
 REVIEW = "transfers/flows.IncomingTransferFlow.review"
