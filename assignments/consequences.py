@@ -64,9 +64,11 @@ def mail_invitation(message: OutboxMessage) -> None:
     )
 
 
-@handles("assignments.refresh_forms")
+@handles("assignments.refresh_forms", local=True)
 def refresh_forms(message: OutboxMessage) -> None:
-    """A party's profile changed: every open cesja of theirs gets the form as it now stands."""
+    """A party's profile changed: every open cesja of theirs gets the form as it now stands.
+    Tried first by the process that saved the profile, so the party sees the new version at
+    once, as they expect after correcting their data."""
     actor_id = message.payload.get("actor")
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     services.refresh_forms_of(message.payload["registrant"], actor=actor, channel=message.payload["channel"])

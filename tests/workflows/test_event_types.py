@@ -58,12 +58,12 @@ def test_an_event_of_an_unknown_type_is_recorded_and_chained(two_events) -> None
 
 def test_the_pages_show_the_label_or_the_raw_type(client_for, auditor, two_events) -> None:
     client = client_for(auditor)
-    search = client.get(reverse("history_search")).content.decode()
+    search = client.get(reverse("audit:history_search")).content.decode()
     assert "zmiana domeny" in search
     assert UNKNOWN in search
-    page = client.get(reverse("history_event", args=[two_events["known"].pk])).content.decode()
+    page = client.get(reverse("audit:history_event", args=[two_events["known"].pk])).content.decode()
     assert "zmiana domeny" in page
-    page = client.get(reverse("history_event", args=[two_events["unknown"].pk])).content.decode()
+    page = client.get(reverse("audit:history_event", args=[two_events["unknown"].pk])).content.decode()
     assert UNKNOWN in page
 
 

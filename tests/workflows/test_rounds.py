@@ -35,15 +35,14 @@ REVIEW = "transfers/flows.IncomingTransferFlow.review"
 # What the hand-written beat schedule used to hold, and the flow catch-ups it lacked.
 KNOWN_ROUNDS = {
     "poll messages": "transfers.tasks.process_poll_messages",
-    "commands retried": "transfers.tasks.retry_waiting_transfers",
     "transfers reconciled": "transfers.tasks.reconcile_pending_transfers",
     "codes reset": "transfers.tasks.reset_expired_authinfo_codes",
     "timers fired": "transfers.tasks.fire_workflow_timers",
     "flow steps": "transfers.tasks.sync_open_flows",
     "cesja reminders": "assignments.tasks.send_cesja_reminders",
     "cesje expired": "assignments.tasks.expire_overdue_cesje",
-    "cesja executions retried": "assignments.tasks.retry_waiting_cesje",
     "cesja flow steps": "assignments.tasks.sync_open_flows",
+    "outbox messages sent": "workflows.tasks.relay_outbox",
     "task deadlines": "workflows.tasks.warn_and_escalate",
 }
 
@@ -94,9 +93,9 @@ def test_the_apps_register_every_round_in_order() -> None:
     registered = rounds.registered()
     assert {r.name: r.task for r in registered} == KNOWN_ROUNDS
     names = [r.name for r in registered]
-    # Poll before retries; the timers before any flow catch-up; the deadline warnings after
-    # the flows have opened their tasks.
-    assert names.index("poll messages") < names.index("commands retried")
+    # Poll before the relay sends what the poll messages moved on; the timers before any flow
+    # catch-up; the deadline warnings after the flows have opened their tasks.
+    assert names.index("poll messages") < names.index("outbox messages sent")
     assert names.index("timers fired") < min(names.index("flow steps"), names.index("cesja flow steps"))
     assert names[-1] == "task deadlines"
     for each in registered:
@@ -255,10 +254,10 @@ def _referenced_outside_rounds(tasks: dict[str, str]) -> set[str]:
 def test_every_task_of_the_project_is_run_by_something() -> None:
     tasks = _project_tasks()
     referenced = _referenced_outside_rounds(tasks)
-    # The scan resolves names through the imports: a job the services enqueue by name and
+    # The scan resolves names through the imports: a job the engine enqueues by name and
     # one a command calls are found; the poll round's task is not confused with the poll
     # module's function of the same name that it calls.
-    assert {"transfers.tasks.submit_transfer_request", "registry.tasks.sync_domain"} <= referenced
+    assert {"workflows.tasks.deliver_outbox_message", "registry.tasks.sync_domain"} <= referenced
     assert "transfers.tasks.process_poll_messages" not in referenced
 
     in_rounds = {r.task for r in rounds.registered()}
