@@ -13,8 +13,9 @@ from documents.models import ReceivedDocument
 from workflows.cases import now, when
 from workflows.errors import Conflict, Refused
 from workflows.history import history_text
-from workflows.models import Channel, EventType
+from workflows.models import Channel
 
+from .. import events
 from ..kind import CESJE
 from ..models import (
     CANCELLABLE,
@@ -32,7 +33,6 @@ from .steps import (
     close_items,
     execute_at_registry,
     mail,
-    record,
     require_domains_team,
     require_party_or_staff,
 )
@@ -64,17 +64,7 @@ def tick_checklist(
             ticked_by=actor,
             note=note or "",
         )
-        record(
-            current,
-            _("Checklist of cesja %(number)s: “%(item)s” %(mark)s."),
-            event_type=EventType.CESJA_CHECKLIST,
-            actor=actor,
-            channel=channel,
-            reason=note or (_("Checked against the documents.") if checked else _("Not confirmed.")),
-            data={"item": item, "checked": bool(checked), "round": current.verification_round},
-            item=ChecklistItem(item).label,
-            mark=_("ticked") if checked else _("unticked"),
-        )
+        events.checklist_ticked(current, item, checked, note, actor=actor, channel=channel)
     return tick
 
 
@@ -121,7 +111,7 @@ def approve_cesja(*, cesja: Cesja, actor, channel: str = Channel.WEB, note: str 
         if current.state == State.IN_VERIFICATION and second_needed:
             before = CESJE.move(current, "first_approval")
             current.save()
-            record(
+            events.state_changed(
                 current,
                 _("Cesja %(number)s approved by %(user)s; a second member of staff must approve it too."),
                 actor=actor,
@@ -137,7 +127,7 @@ def approve_cesja(*, cesja: Cesja, actor, channel: str = Channel.WEB, note: str 
             current.contact_handle = _new_contact_handle()
         current.registry_answered()
         current.save()
-        record(
+        events.state_changed(
             current,
             _("Cesja %(number)s approved by %(user)s; the change of registrant goes to the registry."),
             actor=actor,
@@ -173,7 +163,7 @@ def reject_cesja(*, cesja: Cesja, reasons: str | Sequence[str], actor, channel: 
         current.outcome_reason = text
         current.save()
         close_items(current)
-        record(
+        events.state_changed(
             current,
             _("Cesja %(number)s rejected by %(user)s."),
             actor=actor,
@@ -204,7 +194,7 @@ def request_correction(*, cesja: Cesja, what_to_fix: str, actor, channel: str = 
         CesjaInvitation.objects.filter(cesja=current, used_at__isnull=True).update(
             expires_at=current.documents_deadline
         )
-        record(
+        events.state_changed(
             current,
             _("Correction of cesja %(number)s requested by %(user)s; documents due by %(deadline)s."),
             actor=actor,
@@ -234,7 +224,7 @@ def cancel_cesja(*, cesja: Cesja, actor, channel: str = Channel.WEB, reason: str
         current.save()
         close_items(current)
         who = Side(side).label if side else _("our staff")
-        record(
+        events.state_changed(
             current,
             _("Cesja %(number)s cancelled by the %(who)s."),
             actor=actor,

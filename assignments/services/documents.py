@@ -11,12 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from documents import services as documents
 from documents.models import GeneratedDocument, ReceivedDocument
 from workflows.errors import Refused
-from workflows.models import Channel, EventType
+from workflows.models import Channel
 
+from .. import events
 from ..kind import CESJE
 from ..models import RECEIVING, Cesja, State
 from .forms import FORM_KIND, SIGNED_FORM
-from .steps import record, require_domains_team
+from .steps import require_domains_team
 
 PAPER_CHANNELS = (Channel.POST, Channel.FAX, Channel.IN_PERSON)
 
@@ -91,35 +92,15 @@ def _receive(
         if moved:
             current.documents_arrived()
             current.save()
-        record(
+        events.document_received(
             current,
-            _("%(kind)s for cesja %(number)s received through %(via)s (%(name)s)."),
-            event_type=EventType.CESJA_DOCUMENT_RECEIVED,
+            document,
+            form=form,
+            received_by=received_by,
             actor=actor,
             channel=channel,
-            reason=note
-            or (
-                _("The signed form, for verification.")
-                if kind == SIGNED_FORM
-                else _("A document supporting the cesja.")
-            ),
+            note=note,
             before=before,
-            data={
-                "document": document.pk,
-                "kind": kind,
-                "sha256": document.sha256,
-                "original_sha256": document.original_sha256,
-                "size": document.size,
-                "pages": document.pages,
-                "content_type": document.content_type,
-                "form_number": form.number if form else None,
-                "received_on": document.received_on,
-                "received_by": received_by.get_username() if received_by else None,
-                "verification_round": current.verification_round,
-            },
-            kind=ReceivedDocument.Kind(kind).label,
-            via=Channel(channel).label,
-            name=document.original_name,
         )
     return document
 

@@ -20,13 +20,13 @@ from documents.models import GeneratedDocument, ReceivedDocument
 from workflows.cases import is_staff
 from workflows.errors import Refused
 from workflows.history import history_text
-from workflows.models import Channel, EventType
+from workflows.models import Channel
 
-from .. import emails
+from .. import emails, events
 from ..kind import CESJE
 from ..models import RECEIVING, Cesja, Reason, Side, State
 from .checks import check_party
-from .steps import mail, record, require_party_or_staff
+from .steps import mail, require_party_or_staff
 
 FORM_KIND = GeneratedDocument.Kind.CESJA_DECLARATION
 SIGNED_FORM = ReceivedDocument.Kind.SIGNED_FORM
@@ -72,25 +72,7 @@ def issue_form(
     previous = documents.previous_version(form)
     cesja.form_digest = party_digest(cesja)
     Cesja.objects.filter(pk=cesja.pk).update(form_digest=cesja.form_digest)
-    record(
-        cesja,
-        _("Cesja form %(form)s (version %(version)s) generated for %(domains)s."),
-        event_type=EventType.CESJA_FORM_GENERATED,
-        actor=actor,
-        channel=channel,
-        reason=reason,
-        before=before,
-        data={
-            "document_number": form.number,
-            "version": form.version,
-            "sha256": form.sha256,
-            "language": form.language,
-            "superseded": previous.number if previous else None,
-            "superseded_sha256": previous.sha256 if previous else None,
-        },
-        form=form.number,
-        version=form.version,
-    )
+    events.form_generated(cesja, form, previous, actor=actor, channel=channel, reason=reason, before=before)
     mail(cesja, "form_ready", form_number=form.number)
     return form
 

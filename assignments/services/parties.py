@@ -16,14 +16,13 @@ from registry.models import Domain
 from workflows import outbox, sealing
 from workflows.cases import is_staff, now
 from workflows.errors import Refused
-from workflows.models import EventType
 
-from .. import emails
+from .. import emails, events
 from ..kind import CESJE
 from ..models import Cesja, CesjaDomain, CesjaInvitation, CesjaPolicy, Reason, Side, State
 from .checks import as_domains, check_domains, check_party, check_reason, customer_with_email
 from .forms import issue_form
-from .steps import fresh, record, side_account
+from .steps import fresh, side_account
 
 
 def _invite(cesja: Cesja, side: str, email: str) -> None:
@@ -146,7 +145,7 @@ def start_cesja(
             if waiting:
                 account = side_account(cesja, waiting)
                 _invite(cesja, waiting, account.email if account is not None else invited_email)
-            record(
+            events.state_changed(
                 cesja,
                 _("Cesja %(number)s of %(domains)s started by the %(side)s; %(next)s"),
                 actor=actor,
@@ -244,17 +243,7 @@ def claim_invitation(*, token: str, actor, channel: str) -> Cesja:
         else:
             cesja.cesjonariusz_account = actor
         cesja.save()
-        record(
-            cesja,
-            _("The invitation to cesja %(number)s sent to %(email)s was accepted by %(user)s."),
-            event_type=EventType.CESJA_PARTY_CHANGED,
-            actor=actor,
-            channel=channel,
-            reason=_("The invited party followed the link from the e-mail."),
-            data={"side": invitation.side, "invitation": invitation.pk},
-            email=invitation.email,
-            user=actor.get_username(),
-        )
+        events.invitation_accepted(cesja, invitation, actor=actor, channel=channel)
     return cesja
 
 
@@ -303,7 +292,7 @@ def join_cesja(
         CesjaInvitation.objects.filter(cesja=locked, used_at__isnull=True).update(
             used_at=now(), used_by=actor
         )
-        record(
+        events.state_changed(
             locked,
             _("The %(side)s joined cesja %(number)s as %(party)s."),
             actor=actor,

@@ -5,7 +5,6 @@ idempotency key of its own, so a retry after any failure repeats nothing that to
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -17,13 +16,12 @@ from registry.messages import message_for
 from registry.models import Domain
 from workflows import sealing
 from workflows.cases import now
-from workflows.history import history_text, record_event
 from workflows.locks import lock_rows
-from workflows.models import Channel, EventType
 
+from .. import events
 from ..kind import CESJE
 from ..models import Cesja, CesjaDomain, State
-from .steps import close_items, gateway, mail, record
+from .steps import close_items, gateway, mail
 
 # A registry contact's phone, as EPP carries it (RFC 5733 e164): +CC.NUMBER
 EPP_PHONE = re.compile(r"^\+\d{1,3}\.\d{1,14}$")
@@ -49,33 +47,13 @@ def _registry_delayed(cesja_id: int, exc: RegistryUnavailable) -> None:
     CESJE.registry_delayed(cesja_id, exc, str(message_for(exc)))
 
 
-def _step_data(result: CommandResult) -> dict[str, Any]:
-    record = result.record
-    return {
-        "command": record.command,
-        "object": record.object_name,
-        "cl_trid": record.cl_trid,
-        "sv_trid": record.sv_trid,
-        "replayed": result.replayed,
-    }
-
-
 def _contact_created(cesja_id: int, registrant_id: int, handle: str, result: CommandResult) -> None:
     with CESJE.step(cesja_id) as current:
         registrant = Registrant.objects.select_for_update().get(pk=registrant_id)
         if not registrant.registry_handle:
             registrant.registry_handle = handle
             registrant.save(update_fields=["registry_handle"])
-        record(
-            current,
-            _("Registry contact %(handle)s created for %(party)s (cesja %(number)s), clTRID %(cl_trid)s."),
-            event_type=EventType.CESJA_REGISTRY_STEP,
-            reason=_("The new registrant needs a contact at the registry."),
-            data={**_step_data(result), "registrant": registrant_id, "handle": handle},
-            handle=handle,
-            party=registrant.display_name,
-            cl_trid=result.record.cl_trid,
-        )
+        events.contact_created(current, registrant, handle, result)
 
 
 def _domain_changed(cesja_id: int, item_id: int, handle: str, result: CommandResult) -> None:
@@ -87,19 +65,7 @@ def _domain_changed(cesja_id: int, item_id: int, handle: str, result: CommandRes
         item.sv_trid = result.record.sv_trid
         item.done_at = now()
         item.save(update_fields=["cl_trid", "sv_trid", "done_at"])
-        record(
-            current,
-            _(
-                "The registrant of %(domain)s changed to %(handle)s at the registry "
-                "(cesja %(number)s), clTRID %(cl_trid)s."
-            ),
-            event_type=EventType.CESJA_REGISTRY_STEP,
-            reason=_("The cesja was approved."),
-            data={**_step_data(result), "domain": item.domain_name, "handle": handle},
-            domain=item.display_name,
-            handle=handle,
-            cl_trid=result.record.cl_trid,
-        )
+        events.registrant_changed_at_registry(current, item, handle, result)
 
 
 def _fail(cesja_id: int, exc: EppError) -> None:
@@ -113,7 +79,7 @@ def _fail(cesja_id: int, exc: EppError) -> None:
         current.retry_at = None
         current.save()
         close_items(current)
-        record(
+        events.state_changed(
             current,
             _("The registry refused the change of registrant for cesja %(number)s: %(why)s"),
             reason=why,
@@ -142,25 +108,9 @@ def _complete(cesja_id: int, handle: str) -> Cesja | None:
             domain.save(update_fields=["registrant"])
             trids[item.domain_name] = item.cl_trid
             # In the same transaction: whoever sees "completed" sees the domain moved too.
-            record_event(
-                event_type=EventType.DOMAIN_UPDATED,
-                summary=history_text(
-                    _("%(domain)s passed to %(party)s by cesja %(number)s."),
-                    domain=domain.display_name,
-                    party=new_holder.display_name,
-                    number=current.number,
-                ),
-                channel=Channel.SYSTEM,
-                subject=domain,
-                domain_name=domain.name,
-                reason=history_text(
-                    _("Cesja %(number)s was carried out at the registry."), number=current.number
-                ),
-                changes={"registrant": [old, new_holder.pk]},
-                data={"cesja": current.number, "cl_trid": item.cl_trid, "registry_handle": handle},
-            )
+            events.domain_passed(current, domain, item, old_registrant=old, handle=handle)
         close_items(current)
-        record(
+        events.state_changed(
             current,
             _("Cesja %(number)s completed: %(domains)s now held by %(party)s."),
             reason=_("Every change was confirmed by the registry."),

@@ -9,7 +9,6 @@ from registry.gateway import RegistryGateway
 from workflows import outbox
 from workflows.cases import is_staff, now
 from workflows.errors import Refused
-from workflows.models import HistoryEvent
 from workflows.roles import team_permission
 
 from ..kind import CESJE
@@ -22,11 +21,6 @@ def gateway() -> RegistryGateway:
 
 def fresh(pk: int) -> Cesja:
     return Cesja.objects.select_related(*CESJE.related).get(pk=pk)
-
-
-def record(cesja: Cesja, summary: Any, **details: Any) -> HistoryEvent:
-    """The step's event; ``details`` as ``CaseKind.record`` takes them."""
-    return CESJE.record(cesja, summary, **details)
 
 
 def mail(cesja: Cesja, kind: str, **extra: Any) -> None:

@@ -7,12 +7,11 @@ from datetime import timedelta
 from django.utils.translation import gettext_lazy as _
 
 from workflows.cases import now, when
-from workflows.history import history_text
-from workflows.models import EventType
 
+from .. import events
 from ..kind import CESJE
 from ..models import DOCUMENT_STATES, Cesja
-from .steps import close_items, mail, record
+from .steps import close_items, mail
 
 
 def expire_cesja(cesja_id: int, *, from_flow: bool = False) -> Cesja | None:
@@ -27,7 +26,7 @@ def expire_cesja(cesja_id: int, *, from_flow: bool = False) -> Cesja | None:
         current.outcome_reason = str(_("The signed documents did not arrive in time."))
         current.save()
         close_items(current)
-        record(
+        events.state_changed(
             current,
             _("Cesja %(number)s expired: the signed documents were due by %(deadline)s."),
             reason=_("The documents deadline passed."),
@@ -68,14 +67,7 @@ def send_cesja_reminders() -> int:
             days = min(new)
             current.reminders_sent = sorted(set(current.reminders_sent or []) | set(due), reverse=True)
             current.save(update_fields=["reminders_sent"])
-            record(
-                current,
-                _("Reminder sent to the parties of cesja %(number)s: documents due by %(deadline)s."),
-                event_type=EventType.CESJA_REMINDER,
-                reason=history_text(_("%(days)s days before the documents deadline."), days=days),
-                data={"days_before": days, "documents_deadline": current.documents_deadline},
-                deadline=when(current.documents_deadline),
-            )
+            events.reminder_sent(current, days, when(current.documents_deadline))
             mail(current, "reminder", days=days)
         sent += 1
     return sent
