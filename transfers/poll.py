@@ -15,15 +15,12 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from registry.epp.data import TransferData
 from registry.epp.results import ObjectDoesNotExist
 from registry.gateway import RegistryGateway
-from workflows.history import history_text, record_event
-from workflows.models import Channel, EventType
 
-from . import services
+from . import events, services
 from .models import AT_REGISTRY, Direction, PollMessage, State, Transfer
 
 logger = logging.getLogger(__name__)
@@ -99,16 +96,7 @@ def _apply(message: PollMessage, data: TransferData | None) -> Transfer | None:
             transfer = _open_transfer(data.name, Direction.OUTGOING)
             if transfer is None and data.is_pending:
                 transfer = services.open_outgoing_transfer(data)
-    record_event(
-        event_type=EventType.REGISTRY_POLL,
-        summary=history_text(
-            _("Registry message %(id)s: %(body)s"), id=message.msg_id, body=message.text or "-"
-        ),
-        channel=Channel.SYSTEM,
-        subject=transfer,
-        domain_name=data.name if data else "",
-        data={"msg_id": message.msg_id, "registrar": message.registrar_client_id, **message.trn_data},
-    )
+    events.poll_message_received(message, transfer, data.name if data else "")
     if transfer is not None and data is not None:
         services.apply_registry_status(transfer.pk, data, source=f"poll message {message.msg_id}")
     return transfer

@@ -21,6 +21,7 @@ from workflows.errors import Refused
 from workflows.models import Channel
 from workflows.roles import team_permission
 
+from .. import events
 from ..kind import TRANSFERS
 from ..models import (
     CANCELLABLE_LOCALLY,
@@ -40,7 +41,7 @@ from .checks import (
     registry_refusal,
     review_reasons,
 )
-from .steps import gateway, mail, record, registry_command, transition, wipe_code
+from .steps import gateway, mail, registry_command, transition, wipe_code
 
 
 def _issue_confirmation(transfer: Transfer) -> None:
@@ -138,7 +139,7 @@ def start_incoming_transfer(
                 if reasons
                 else _("Transfer of %(domain)s to us requested; confirmation sent to %(email)s (%(source)s).")
             )
-            record(
+            events.state_changed(
                 transfer,
                 "",
                 summary,
@@ -210,7 +211,7 @@ def confirm_transfer(*, token: str) -> Transfer:
         link.save(update_fields=["used_at"])
         before = TRANSFERS.move(transfer, "confirm")
         transfer.save()
-        record(
+        events.state_changed(
             transfer,
             before,
             _("The registrant confirmed the transfer of %(domain)s through the link sent to %(email)s."),
@@ -275,7 +276,7 @@ def cancel_transfer(*, transfer: Transfer, actor, channel, reason: str = "") -> 
             current.outcome_reason = reason
             current.save()
             ConfirmationToken.objects.filter(transfer=current, used_at__isnull=True).update(expires_at=now())
-            record(
+            events.state_changed(
                 current,
                 before,
                 _("The transfer of %(domain)s was cancelled before it reached the registry."),
@@ -290,7 +291,7 @@ def cancel_transfer(*, transfer: Transfer, actor, channel, reason: str = "") -> 
             current.outcome_reason = reason
             current.registry_answered()
             current.save()
-            record(
+            events.state_changed(
                 current,
                 before,
                 _("Cancellation of the transfer of %(domain)s sent to the registry."),

@@ -13,10 +13,11 @@ from workflows.cases import is_staff, now, when
 from workflows.errors import Refused
 from workflows.roles import team_permission
 
+from .. import events
 from ..kind import TRANSFERS
 from ..models import Direction, State, Transfer, TransferPolicy
 from ..policy import RejectionReason
-from .steps import mail, record, registry_command, transition
+from .steps import mail, registry_command, transition
 
 logger = logging.getLogger("transfers.services")
 
@@ -121,7 +122,7 @@ def open_outgoing_transfer(data: TransferData) -> Transfer | None:
         next_check_at=now() + policy.reconcile_after,
     )
     transfer.save()
-    record(
+    events.state_changed(
         transfer,
         "",
         _(

@@ -22,9 +22,8 @@ from registry.messages import TRANSFER_STATUS_LABELS, message_for
 from registry.models import Domain, Registrar
 from workflows import sealing
 from workflows.cases import now, when
-from workflows.history import history_text, record_event
-from workflows.models import Channel, EventType
 
+from .. import events
 from ..kind import TRANSFERS
 from ..models import AT_REGISTRY, AuthInfoAttempt, AuthInfoCode, State, Transfer
 from .checks import attempt
@@ -339,19 +338,5 @@ def _after_completion(transfer: Transfer, data: TransferData) -> None:
             )
         if domain is not None:
             transfer.domain = domain
-            record_event(
-                event_type=EventType.DOMAIN_UPDATED,
-                summary=history_text(
-                    _("%(domain)s joined our portfolio by transfer.")
-                    if transfer.is_incoming
-                    else _("%(domain)s left our portfolio by transfer to %(registrar)s."),
-                    domain=transfer.display_name,
-                    registrar=domain.sponsor.name,
-                ),
-                channel=Channel.SYSTEM,
-                subject=domain,
-                domain_name=domain.name,
-                changes={"sponsor": [before["sponsor"], domain.sponsor.client_id]},
-                data={"transfer": transfer.pk},
-            )
+            events.domain_moved(transfer, domain, sponsor_before=before["sponsor"])
         mail("completed")(transfer)

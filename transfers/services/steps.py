@@ -16,8 +16,9 @@ from django.conf import settings
 
 from registry.gateway import RegistryGateway
 from workflows import outbox
-from workflows.models import Channel, HistoryEvent
+from workflows.models import Channel
 
+from .. import events
 from ..kind import TRANSFERS
 from ..models import Transfer
 
@@ -30,11 +31,6 @@ def our_client_id() -> str:
 
 def gateway() -> RegistryGateway:
     return RegistryGateway.from_settings()
-
-
-def record(transfer: Transfer, before: str, summary: Any, **details: Any) -> HistoryEvent:
-    """The step's event; ``details`` as ``CaseKind.record`` takes them."""
-    return TRANSFERS.record(transfer, summary, before=before, **details)
 
 
 def wipe_code(transfer: Transfer) -> None:
@@ -68,7 +64,7 @@ def transition(
         if change is not None:
             change(transfer)
         transfer.save()
-        record(
+        events.state_changed(
             transfer,
             before,
             summary,
