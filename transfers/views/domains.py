@@ -1,0 +1,110 @@
+"""The customer's domains held by us: a transfer code to take one elsewhere, and the lock
+that keeps other registrars from taking it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts.models import User
+from registry.models import Domain
+from workflows import sealing
+from workflows.access import role_required
+from workflows.decisions import refusal_text
+from workflows.errors import Refused
+from workflows.models import Channel
+from workflows.roles import Role
+
+from .. import services
+from ..forms import TransferLockForm
+from ..models import AuthInfoCode
+from .common import _carry_out
+
+# The issued code waits in the session, sealed, between the POST that issues it and the
+# one page that shows it; that page takes it out, so a reload cannot show it again.
+_ISSUED_CODE_KEY = "transfers.issued_authinfo.{pk}"
+
+
+def _own_domain_or_404(user: User, pk: int) -> Domain:
+    return get_object_or_404(
+        Domain.objects.held_by_us().of_account(user).select_related("registrant", "tld"), pk=pk
+    )
+
+
+@role_required(Role.CUSTOMER)
+@require_http_methods(["GET", "HEAD", "POST"])
+def domain_authinfo(request: HttpRequest, pk: int) -> HttpResponse:
+    """What getting a transfer code means (GET); the POST issues one."""
+    domain = _own_domain_or_404(request.user, pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            code = services.issue_authinfo(domain=domain, actor=request.user, channel=Channel.WEB)
+        except Refused as exc:  # a Conflict too: its words say what happened
+            error = refusal_text(exc)
+        else:
+            request.session[_ISSUED_CODE_KEY.format(pk=domain.pk)] = sealing.seal(code)
+            return redirect("transfers:domain_authinfo_issued", pk=domain.pk)
+    return render(
+        request,
+        "transfers/domain_authinfo.html",
+        {
+            "domain": domain,
+            "error": error,
+            "current_code": _current_code(domain),
+            "locked": "clientTransferProhibited" in (domain.statuses or []),
+        },
+    )
+
+
+@never_cache
+@role_required(Role.CUSTOMER)
+@require_safe
+def domain_authinfo_issued(request: HttpRequest, pk: int) -> HttpResponse:
+    """Shows a code just issued, once: it is taken out of the session as it is shown."""
+    domain = _own_domain_or_404(request.user, pk)
+    sealed = request.session.pop(_ISSUED_CODE_KEY.format(pk=domain.pk), "")
+    code = sealing.unseal(sealed) if sealed else None
+    response = render(
+        request,
+        "transfers/domain_authinfo_issued.html",
+        {"domain": domain, "code": code, "current_code": _current_code(domain)},
+    )
+    # never_cache already says no-store; proxies and the back button must not keep it either.
+    response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+def _current_code(domain: Domain) -> AuthInfoCode | None:
+    code = AuthInfoCode.objects.filter(domain=domain).order_by("-issued_at").first()
+    return code if code is not None and code.is_valid else None
+
+
+@role_required(Role.CUSTOMER)
+@require_POST
+def domain_lock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lock or unlock transfers of a domain (clientTransferProhibited)."""
+    domain = _own_domain_or_404(request.user, pk)
+    form = TransferLockForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether to lock or unlock transfers of the domain."))
+        return redirect(reverse("home") + "#domains")
+    locked = form.cleaned_data["locked"]
+    if locked:
+        success = _("Transfers of %(domain)s are locked: no other registrar can take it over.")
+    else:
+        success = _("Transfers of %(domain)s are unlocked: it can be transferred with its transfer code.")
+    return _carry_out(
+        request,
+        lambda: services.set_transfer_lock(
+            domain=domain, locked=locked, actor=request.user, channel=Channel.WEB
+        ),
+        success=success % {"domain": domain.display_name},
+        done=reverse("home") + "#domains",
+    )
