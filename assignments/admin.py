@@ -6,18 +6,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Max
 
+from workflows.admin import ReadOnlyAdmin, VersionedPolicyAdmin
+
 from .models import Approval, Cesja, CesjaDomain, CesjaInvitation, CesjaPolicy, ChecklistTick, DomainDispute
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -47,22 +38,11 @@ class ApprovalInline(ReadOnlyInline):
 
 
 @admin.register(CesjaPolicy)
-class CesjaPolicyAdmin(admin.ModelAdmin):
-    """A version in use is never changed: staff add the next version instead."""
-
+class CesjaPolicyAdmin(VersionedPolicyAdmin):
     list_display = ["version", "valid_from", "documents_period", "reminder_days", "verification_period"]
-    readonly_fields = ["version", "created_at"]
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def save_model(self, request, obj, form, change) -> None:
-        if not change:
-            obj.version = (CesjaPolicy.objects.aggregate(v=Max("version"))["v"] or 0) + 1
-        super().save_model(request, obj, form, change)
+    def next_version(self, obj: CesjaPolicy) -> int:
+        return (CesjaPolicy.objects.aggregate(v=Max("version"))["v"] or 0) + 1
 
 
 @admin.register(Cesja)

@@ -187,9 +187,6 @@ def verification_sheet(cesja: Cesja) -> VerificationSheet:
 _CESJA_TONES = tone_map(
     warning=(State.AWAITING_PARTY, State.AWAITING_DOCUMENTS, State.CORRECTION_REQUESTED),
     info=(State.IN_VERIFICATION, State.AWAITING_SECOND_APPROVAL, State.EXECUTING),
-    ok=(State.COMPLETED,),
-    danger=(State.REJECTED, State.EXPIRED, State.FAILED),
-    neutral=(State.CANCELLED,),
 )
 
 

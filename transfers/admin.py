@@ -6,39 +6,18 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Max
 
+from workflows.admin import ReadOnlyAdmin, VersionedPolicyAdmin
+
 from .models import AuthInfoAttempt, AuthInfoCode, ConfirmationToken, PollMessage, Transfer, TransferPolicy
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(TransferPolicy)
-class TransferPolicyAdmin(admin.ModelAdmin):
-    """A version in use is never changed: staff add the next version instead."""
-
+class TransferPolicyAdmin(VersionedPolicyAdmin):
     list_display = ["tld", "version", "valid_from", "authinfo_validity", "transfer_lock", "pending_window"]
     list_filter = ["tld"]
-    readonly_fields = ["version", "created_at"]
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def save_model(self, request, obj, form, change) -> None:
-        if not change:
-            latest = TransferPolicy.objects.filter(tld=obj.tld).aggregate(v=Max("version"))["v"] or 0
-            obj.version = latest + 1
-        super().save_model(request, obj, form, change)
+    def next_version(self, obj: TransferPolicy) -> int:
+        return (TransferPolicy.objects.filter(tld=obj.tld).aggregate(v=Max("version"))["v"] or 0) + 1
 
 
 @admin.register(Transfer)

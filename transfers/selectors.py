@@ -130,9 +130,6 @@ def next_step(transfer: Transfer) -> str:
 _TRANSFER_TONES = tone_map(
     warning=(State.REVIEW, State.AWAITING_CONFIRMATION, State.AUTHINFO_INVALID),
     info=(State.SUBMITTING, State.PENDING, State.CANCELLING, State.APPROVING, State.REJECTING),
-    ok=(State.COMPLETED,),
-    danger=(State.REJECTED, State.EXPIRED, State.FAILED),
-    neutral=(State.CANCELLED,),
 )
 
 

@@ -8,6 +8,40 @@ from django.utils.translation import gettext_lazy as _
 from .models import EventType, HistoryEvent, TaskDeadline, event_label
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """What has a bearing on history: shown, never added, changed or deleted by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class VersionedPolicyAdmin(admin.ModelAdmin):
+    """A version in use is never changed: staff add the next version instead, numbered by
+    ``next_version``."""
+
+    readonly_fields = ["version", "created_at"]
+
+    def next_version(self, obj) -> int:
+        raise NotImplementedError
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.version = self.next_version(obj)
+        super().save_model(request, obj, form, change)
+
+
 class EventTypeFilter(admin.SimpleListFilter):
     """The catalogue's event types by their labels (the column itself has no choices)."""
 

@@ -27,9 +27,20 @@ def describe_task_status(code: str) -> str:
 TONES = ("warning", "info", "ok", "danger", "neutral")
 
 
+# How every kind of case can end, and how each ending looks.
+ENDINGS = {
+    "completed": "ok",
+    "rejected": "danger",
+    "expired": "danger",
+    "failed": "danger",
+    "cancelled": "neutral",
+}
+
+
 def tone_map(**states_by_tone: tuple[str, ...]) -> dict[str, str]:
-    """``{state: tone}`` from the states of each tone: ``tone_map(ok=(COMPLETED,), ...)``."""
+    """``{state: tone}`` from the states of each tone, the endings included:
+    ``tone_map(warning=(AWAITING_DOCUMENTS,), info=(EXECUTING,))``."""
     unknown = set(states_by_tone) - set(TONES)
     if unknown:
         raise ValueError(f"no such tone: {', '.join(sorted(unknown))}")
-    return {state: tone for tone, states in states_by_tone.items() for state in states}
+    return {**ENDINGS, **{state: tone for tone, states in states_by_tone.items() for state in states}}
