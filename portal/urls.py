@@ -12,6 +12,7 @@ urlpatterns = [
     # that the project's root URLconf stays as it is.
     path("", include("accounts.urls")),
     path("", include("transfers.urls")),
+    path("", include("domains.urls")),
     path("", include("assignments.urls")),
     path("", include("callers.urls")),
     path("documents/", include("documents.urls")),

@@ -106,6 +106,11 @@ class Domain(models.Model):
             raise ValidationError({"tld": _("The TLD does not match the name.")})
 
     @property
+    def holder(self):
+        """The customer account of the domain's registrant, if it has one."""
+        return self.registrant.account if self.registrant_id else None
+
+    @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
 

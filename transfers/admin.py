@@ -8,7 +8,7 @@ from django.db.models import Max
 
 from workflows.admin import ReadOnlyAdmin, VersionedPolicyAdmin
 
-from .models import AuthInfoAttempt, AuthInfoCode, ConfirmationToken, PollMessage, Transfer, TransferPolicy
+from .models import AuthInfoAttempt, ConfirmationToken, PollMessage, Transfer, TransferPolicy
 
 
 @admin.register(TransferPolicy)
@@ -38,12 +38,6 @@ class ConfirmationTokenAdmin(ReadOnlyAdmin):
 class AuthInfoAttemptAdmin(ReadOnlyAdmin):
     list_display = ["domain_name", "account", "outcome", "attempted_at"]
     list_filter = ["outcome"]
-    exclude = ["code_digest"]
-
-
-@admin.register(AuthInfoCode)
-class AuthInfoCodeAdmin(ReadOnlyAdmin):
-    list_display = ["domain", "issued_at", "expires_at", "issued_by", "reset_at", "reset_reason"]
     exclude = ["code_digest"]
 
 

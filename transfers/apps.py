@@ -19,7 +19,6 @@ class TransfersConfig(AppConfig):
         register(
             "transfers reconciled", "transfers.tasks.reconcile_pending_transfers", every=600, order=REGISTRY
         )
-        register("codes reset", "transfers.tasks.reset_expired_authinfo_codes", every=3600, order=REGISTRY)
         # viewflow's database timers of every flow (transfers' and cesje's deadlines alike).
         register("timers fired", "transfers.tasks.fire_workflow_timers", every=60, order=TIMERS)
         register("flow steps", "transfers.tasks.sync_open_flows", every=300, order=FLOWS)

@@ -12,7 +12,7 @@ from workflows.models import OutboxMessage
 from workflows.outbox import RetryLater, handles
 
 from . import emails, services
-from .models import AuthInfoCode, Transfer
+from .models import Transfer
 
 COMMANDS = {
     "request": services.send_transfer_request,
@@ -54,24 +54,4 @@ def mail_confirmation_link(message: OutboxMessage) -> None:
             "deadline": transfer.confirmation_deadline,
             "customer": transfer.account,
         },
-    )
-
-
-@handles("transfers.authinfo_issued", local=True)
-def mail_issued_code(message: OutboxMessage) -> None:
-    issued = AuthInfoCode.objects.select_related("domain__registrant__account").get(
-        pk=message.payload["code"]
-    )
-    code = sealing.unseal(message.sealed)
-    if code is None:
-        raise ValueError("the code of this message cannot be unsealed")
-    if issued.reset_at is not None:
-        return  # replaced or reset before the mail went: the code no longer works
-    domain = issued.domain
-    registrant = domain.registrant
-    emails.send(
-        "authinfo_issued",
-        to=registrant.email if registrant else "",
-        language=emails.language_of(registrant.account if registrant else None),
-        context={"domain": domain, "code": code, "expires_at": issued.expires_at},
     )

@@ -100,9 +100,3 @@ class RejectOutgoingForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only the grounds this TLD's registry accepts may be offered.
         self.fields["reason_code"].choices = policy.rejection_choices()
-
-
-class TransferLockForm(forms.Form):
-    locked = forms.TypedChoiceField(
-        choices=[("1", _("Lock")), ("0", _("Unlock"))], coerce=lambda value: value == "1"
-    )

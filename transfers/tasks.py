@@ -1,5 +1,5 @@
 """Periodic work of transfers: poll messages, reconciliation of long-pending transfers,
-expired authinfo codes, viewflow's timers. Each job takes only ids (never a code), is
+viewflow's timers. Each job takes only ids (never a code), is
 acknowledged late and is idempotent.
 
 Our registry commands are not jobs here: they are outbox messages written with the step that
@@ -64,15 +64,6 @@ def reconcile_pending_transfers() -> int:
     for pk in due:
         reconcile_transfer.delay(pk)
     return len(due)
-
-
-@shared_task(acks_late=True)
-def reset_expired_authinfo_codes() -> int:
-    try:
-        return services.reset_expired_authinfo_codes()
-    except RegistryUnavailable:
-        logger.info("authinfo reset: registry unreachable; next run will try again")
-        return 0
 
 
 @shared_task(acks_late=True)

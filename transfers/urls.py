@@ -14,7 +14,4 @@ urlpatterns = [
     path("transfers/<int:pk>/reject/", views.reject, name="reject"),
     # The link in the registrant's e-mail; the token is the only key, no login.
     path("transfers/confirm/<str:token>/", views.confirm, name="confirm"),
-    path("domains/<int:pk>/authinfo/", views.domain_authinfo, name="domain_authinfo"),
-    path("domains/<int:pk>/authinfo/issued/", views.domain_authinfo_issued, name="domain_authinfo_issued"),
-    path("domains/<int:pk>/lock/", views.domain_lock, name="domain_lock"),
 ]

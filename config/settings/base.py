@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "registry",
     "workflows",
     "transfers",
+    "domains",
     "assignments",
     "documents",
     "audit",

@@ -64,9 +64,9 @@ MATRIX: dict[str, tuple[str, str]] = {
     "queues:release": ("transfer", "L 403 403 405 405 405 405 405 405 403"),
     "queues:reassign": ("transfer", "L 403 403 405 405 405 405 405 405 403"),
     "transfers:confirm": ("", "404 404 404 404 404 404 404 404 404 404"),
-    "transfers:domain_authinfo": ("domain", "L 200 404 403 403 403 403 403 403 403"),
-    "transfers:domain_authinfo_issued": ("domain", "L 200 404 403 403 403 403 403 403 403"),
-    "transfers:domain_lock": ("domain", "L 405 405 403 403 403 403 403 403 403"),
+    "domains:authinfo": ("domain", "L 200 404 403 403 403 403 403 403 403"),
+    "domains:authinfo_issued": ("domain", "L 200 404 403 403 403 403 403 403 403"),
+    "domains:lock": ("domain", "L 405 405 403 403 403 403 403 403 403"),
     "assignments:start": ("", "L 200 200 403 403 403 403 403 403 403"),
     # Back office and auditors are sent on to the staff page of the cesja.
     "assignments:detail": ("cesja", "L 200 200 302 302 302 302 302 302 302"),

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit import views
+from domains import services as domain_services
 from workflows.models import SentEmail
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -111,10 +112,9 @@ def test_pdf_report_of_one_and_the_limit_for_many(client_for, auditor, audit_wor
 
 
 def test_sent_mails_keep_only_a_digest_never_an_issued_code(audit_world, customer_a) -> None:
-    from transfers import services
     from workflows.models import Channel
 
-    code = services.issue_authinfo(domain=audit_world.domain, actor=customer_a, channel=Channel.WEB)
+    code = domain_services.issue_authinfo(domain=audit_world.domain, actor=customer_a, channel=Channel.WEB)
     from django.core import mail
 
     assert any(code in message.body for message in mail.outbox)

@@ -6,6 +6,7 @@ SQLite serialises writers, and the same assertions hold.
 
 from __future__ import annotations
 
+from domains.services import issue_authinfo
 from registry.models import RegistryCommand
 from tests.steps import race
 from transfers.models import State, Transfer
@@ -13,7 +14,6 @@ from transfers.services import (
     approve_outgoing,
     cancel_transfer,
     confirm_transfer,
-    issue_authinfo,
     reject_outgoing,
     start_incoming_transfer,
 )

@@ -7,14 +7,14 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
+from domains.models import AuthInfoCode
+from domains.services import issue_authinfo, set_transfer_lock
 from registry.epp import StatusProhibitsOperation
 from registry.models import Domain
-from transfers.models import AuthInfoCode, RejectionReason, State, Transfer
+from transfers.models import RejectionReason, State, Transfer
 from transfers.services import (
     approve_outgoing,
-    issue_authinfo,
     reject_outgoing,
-    set_transfer_lock,
 )
 from workflows import sealing
 from workflows.errors import Refused

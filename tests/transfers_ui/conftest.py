@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 
 from accounts.models import Registrant, User
+from domains import services as domain_services
 from registry.models import Domain
 from transfers import services
 from transfers.models import State, Transfer
@@ -53,7 +54,7 @@ def pending_outgoing(transfer_world, epp_client, customer_a, registrant_a) -> Ca
 
     def make() -> Transfer:
         domain = transfer_world.outgoing_domain(registrant_a)
-        code = services.issue_authinfo(domain=domain, actor=customer_a, channel=Channel.WEB)
+        code = domain_services.issue_authinfo(domain=domain, actor=customer_a, channel=Channel.WEB)
         epp_client("nordhost").transfer_request(domain.name, code)
         run_once()
         transfer = Transfer.objects.get(domain_name=domain.name, direction="outgoing")

@@ -18,7 +18,7 @@ REQUEST_PAGES = {
     "transfers:review": {"staff"},
     "transfers:reject": {"staff"},
 }
-DOMAIN_PAGES = ["transfers:domain_authinfo", "transfers:domain_authinfo_issued", "transfers:domain_lock"]
+DOMAIN_PAGES = ["domains:authinfo", "domains:authinfo_issued", "domains:lock"]
 
 
 @pytest.fixture
@@ -94,8 +94,8 @@ def test_auditor_and_supervisor_can_change_nothing(client_for, users, transfer_o
             for page in REQUEST_PAGES
             if page != "transfers:detail"  # a read-only page: POST is not allowed for anyone
         ],
-        (reverse("transfers:domain_authinfo", args=[our_domain.pk]), {}),
-        (reverse("transfers:domain_lock", args=[our_domain.pk]), {"locked": "1"}),
+        (reverse("domains:authinfo", args=[our_domain.pk]), {}),
+        (reverse("domains:lock", args=[our_domain.pk]), {"locked": "1"}),
     ]
     for role in ("auditor", "supervisor"):
         client = client_for(users[role])
@@ -131,7 +131,7 @@ def test_domain_pages(client_for, users, our_domain, client, page: str) -> None:
     # Another customer: not found, for reading and for changing.
     other = client_for(users["other_customer"])
     assert other.post(url, {"locked": "1"}).status_code in {404, 405}
-    if page != "transfers:domain_lock":
+    if page != "domains:lock":
         assert other.get(url).status_code == 404
     # Back office and auditors: not theirs to do.
     for role in ("staff", "supervisor", "auditor"):
@@ -153,7 +153,5 @@ def test_domain_held_elsewhere_has_no_actions(client_for, customer_a, registrant
         registrant=registrant_a,
     )
     client = client_for(customer_a)
-    assert client.get(reverse("transfers:domain_authinfo", args=[elsewhere.pk])).status_code == 404
-    assert (
-        client.post(reverse("transfers:domain_lock", args=[elsewhere.pk]), {"locked": "1"}).status_code == 404
-    )
+    assert client.get(reverse("domains:authinfo", args=[elsewhere.pk])).status_code == 404
+    assert client.post(reverse("domains:lock", args=[elsewhere.pk]), {"locked": "1"}).status_code == 404

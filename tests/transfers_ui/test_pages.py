@@ -10,7 +10,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from transfers.models import AuthInfoCode, ConfirmationToken, State, Transfer
+from domains.models import AuthInfoCode
+from transfers.models import ConfirmationToken, State, Transfer
 from workflows import sealing
 from workflows.roles import Team
 from workflows.rounds import run_once
@@ -315,12 +316,12 @@ def test_queue_rows_link_to_the_transfer(client_for, staff_user, pending_outgoin
 
 def test_authinfo_code_is_shown_once(client_for, customer_a, our_domain, transfer_world) -> None:
     client = client_for(customer_a)
-    intro = client.get(reverse("transfers:domain_authinfo", args=[our_domain.pk]))
+    intro = client.get(reverse("domains:authinfo", args=[our_domain.pk]))
     assert intro.status_code == 200 and not our_domain.authinfo_codes.exists()  # GET issues nothing
     mail.outbox.clear()
-    response = client.post(reverse("transfers:domain_authinfo", args=[our_domain.pk]))
+    response = client.post(reverse("domains:authinfo", args=[our_domain.pk]))
     assert response.status_code == 302
-    assert response["Location"] == reverse("transfers:domain_authinfo_issued", args=[our_domain.pk])
+    assert response["Location"] == reverse("domains:authinfo_issued", args=[our_domain.pk])
     issued = AuthInfoCode.objects.get(domain=our_domain)
     shown = client.get(response["Location"])
     assert "no-store" in shown["Cache-Control"]
@@ -340,22 +341,20 @@ def test_authinfo_code_is_shown_once(client_for, customer_a, our_domain, transfe
 def test_lock_toggle(client_for, customer_a, our_domain, transfer_world) -> None:
     client = client_for(customer_a)
     home = _page(client.get("/"))
-    assert reverse("transfers:domain_lock", args=[our_domain.pk]) in home
-    assert reverse("transfers:domain_authinfo", args=[our_domain.pk]) in home
-    response = client.post(
-        reverse("transfers:domain_lock", args=[our_domain.pk]), {"locked": "1"}, follow=True
-    )
+    assert reverse("domains:lock", args=[our_domain.pk]) in home
+    assert reverse("domains:authinfo", args=[our_domain.pk]) in home
+    response = client.post(reverse("domains:lock", args=[our_domain.pk]), {"locked": "1"}, follow=True)
     our_domain.refresh_from_db()
     assert "clientTransferProhibited" in our_domain.statuses
     assert "clientTransferProhibited" in transfer_world.sandbox.store.domain(our_domain.name).statuses
     page = _page(response)
     assert "są zablokowane" in page and "Odblokuj transfery" in page
-    client.post(reverse("transfers:domain_lock", args=[our_domain.pk]), {"locked": "0"})
+    client.post(reverse("domains:lock", args=[our_domain.pk]), {"locked": "0"})
     our_domain.refresh_from_db()
     assert "clientTransferProhibited" not in our_domain.statuses
     assert "clientTransferProhibited" not in transfer_world.sandbox.store.domain(our_domain.name).statuses
     # Neither a GET nor a POST without a choice changes anything.
-    assert client.get(reverse("transfers:domain_lock", args=[our_domain.pk])).status_code == 405
-    client.post(reverse("transfers:domain_lock", args=[our_domain.pk]), {"locked": "maybe"})
+    assert client.get(reverse("domains:lock", args=[our_domain.pk])).status_code == 405
+    client.post(reverse("domains:lock", args=[our_domain.pk]), {"locked": "maybe"})
     our_domain.refresh_from_db()
     assert "clientTransferProhibited" not in our_domain.statuses

@@ -14,8 +14,9 @@ from datetime import timedelta
 
 from django.urls import reverse
 
+from domains.services import issue_authinfo
 from transfers.models import State, Transfer
-from transfers.services import confirm_transfer, issue_authinfo, start_incoming_transfer
+from transfers.services import confirm_transfer, start_incoming_transfer
 from workflows import outbox
 from workflows.flowsync import OPEN_TASK, process_of
 from workflows.models import Channel, OutboxMessage

@@ -36,7 +36,7 @@ REVIEW = "transfers/flows.IncomingTransferFlow.review"
 KNOWN_ROUNDS = {
     "poll messages": "transfers.tasks.process_poll_messages",
     "transfers reconciled": "transfers.tasks.reconcile_pending_transfers",
-    "codes reset": "transfers.tasks.reset_expired_authinfo_codes",
+    "codes reset": "domains.tasks.reset_expired_authinfo_codes",
     "timers fired": "transfers.tasks.fire_workflow_timers",
     "flow steps": "transfers.tasks.sync_open_flows",
     "cesja reminders": "assignments.tasks.send_cesja_reminders",

@@ -1,10 +1,9 @@
 """What customers, staff and background jobs do with transfers, by stage of the trade:
-``incoming`` (a domain comes to us), ``outgoing`` (a domain leaves us), ``codes`` (the
-authinfo code and the transfer lock of a domain we hold), ``registry`` (our commands and the
-registry's answers). Every step runs on ``workflows.cases``: one transaction with its event,
+``incoming`` (a domain comes to us), ``outgoing`` (a domain leaves us), ``registry`` (our
+commands and the registry's answers). The authinfo code and the transfer lock of a domain we
+hold are the ``domains`` app's. Every step runs on ``workflows.cases``: one transaction with its event,
 its flow's bookkeeping and the outbox rows of what follows it."""
 
-from .codes import issue_authinfo, reset_expired_authinfo_codes, set_transfer_lock
 from .incoming import (
     cancel_transfer,
     confirm_transfer,
@@ -32,16 +31,13 @@ __all__ = [
     "cancel_transfer",
     "confirm_transfer",
     "expire_confirmation",
-    "issue_authinfo",
     "mail_customer",
     "open_outgoing_transfer",
     "reconcile_transfer",
     "reject_at_registry",
     "reject_outgoing",
-    "reset_expired_authinfo_codes",
     "resubmit_authinfo",
     "review_transfer",
     "send_transfer_request",
-    "set_transfer_lock",
     "start_incoming_transfer",
 ]

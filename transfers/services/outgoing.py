@@ -22,18 +22,6 @@ from .steps import mail, registry_command, transition
 logger = logging.getLogger("transfers.services")
 
 
-def holder_of(domain: Domain):
-    return domain.registrant.account if domain.registrant_id else None
-
-
-def check_domain_owner(domain: Domain, actor) -> None:
-    if not domain.sponsor.is_us:
-        raise Refused(_("%(domain)s is not held with us.") % {"domain": domain.display_name})
-    holder = holder_of(domain)
-    if not (actor is not None and ((holder is not None and actor.pk == holder.pk) or is_staff(actor))):
-        raise Refused(_("Only the registrant of %(domain)s can do this.") % {"domain": domain.display_name})
-
-
 def approve_outgoing(*, transfer: Transfer, actor, channel) -> Transfer:
     """The registrant lets the domain go at once, without waiting for the registry's window."""
     if transfer.is_incoming or not (
@@ -110,7 +98,7 @@ def open_outgoing_transfer(data: TransferData) -> Transfer | None:
         domain_name=data.name,
         tld=tld,
         domain=domain,
-        account=holder_of(domain) if domain else None,
+        account=domain.holder if domain else None,
         registrant=domain.registrant if domain else None,
         other_registrar=gaining,
         policy=policy,

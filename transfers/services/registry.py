@@ -25,7 +25,8 @@ from workflows.cases import now, when
 
 from .. import events
 from ..kind import TRANSFERS
-from ..models import AT_REGISTRY, AuthInfoAttempt, AuthInfoCode, State, Transfer
+from ..models import AT_REGISTRY, AuthInfoAttempt, State, Transfer
+from ..signals import transfer_completed
 from .checks import attempt
 from .steps import gateway, mail, our_client_id, registry_command, transition, wipe_code
 
@@ -332,11 +333,8 @@ def _after_completion(transfer: Transfer, data: TransferData) -> None:
             domain.statuses = sorted(set(domain.statuses or []) - {"pendingTransfer"})
             domain.last_transfer_at = data.action_at
             domain.save()
-            # The registry gave the domain a code nobody knows; ours are void.
-            AuthInfoCode.objects.filter(domain=domain, reset_at__isnull=True).update(
-                reset_at=now(), reset_reason=AuthInfoCode.ResetReason.TRANSFERRED
-            )
         if domain is not None:
             transfer.domain = domain
             events.domain_moved(transfer, domain, sponsor_before=before["sponsor"])
+            transfer_completed.send(sender=Transfer, transfer=transfer, domain=domain)
         mail("completed")(transfer)

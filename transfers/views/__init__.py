@@ -1,4 +1,4 @@
-"""The transfer pages: a customer's requests and domain actions, the registrant's
+"""The transfer pages: a customer's requests, the registrant's
 confirmation link, and the back office's view of a request.
 
 The views are thin: they check who is asking and for what, read through the selectors and
@@ -9,7 +9,6 @@ from .back_office import reject, review
 from .common import DECIDERS, READERS
 from .confirmation import FoundLink, confirm
 from .detail import Step, approve, cancel, detail, resubmit
-from .domains import domain_authinfo, domain_authinfo_issued, domain_lock
 from .start import start
 
 __all__ = [
@@ -21,9 +20,6 @@ __all__ = [
     "cancel",
     "confirm",
     "detail",
-    "domain_authinfo",
-    "domain_authinfo_issued",
-    "domain_lock",
     "reject",
     "resubmit",
     "review",

@@ -1,5 +1,7 @@
-"""What the registrant of a domain we hold does with it: ask for its authinfo code, lock or
-unlock its transfers; and the reset of codes whose validity ended."""
+"""What the registrant of a domain we hold does with it: ask for its authinfo code (set at
+the registry, shown once, mailed, kept only as a digest), lock or unlock its transfers; and the
+reset of codes whose validity ended. A code dies when the domain leaves by transfer
+(``receivers``)."""
 
 from __future__ import annotations
 
@@ -7,18 +9,29 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from registry.epp.results import RegistryError, RegistryUnavailable
+from registry.gateway import RegistryGateway
 from registry.messages import message_for
 from registry.models import Domain
+from transfers.models import TransferPolicy
+from transfers.services.checks import registry_refusal
 from workflows import outbox, sealing
-from workflows.cases import now, when
+from workflows.cases import is_staff, now
 from workflows.errors import Refused
-from workflows.history import history_text, record_event
-from workflows.models import Channel, EventType
 
-from ..models import AuthInfoCode, TransferPolicy
-from .checks import registry_refusal
-from .outgoing import check_domain_owner
-from .steps import gateway
+from . import events
+from .models import AuthInfoCode
+
+
+def gateway() -> RegistryGateway:
+    return RegistryGateway.from_settings()
+
+
+def check_domain_owner(domain: Domain, actor) -> None:
+    if not domain.sponsor.is_us:
+        raise Refused(_("%(domain)s is not held with us.") % {"domain": domain.display_name})
+    holder = domain.holder
+    if not (actor is not None and ((holder is not None and actor.pk == holder.pk) or is_staff(actor))):
+        raise Refused(_("Only the registrant of %(domain)s can do this.") % {"domain": domain.display_name})
 
 
 def issue_authinfo(*, domain: Domain, actor, channel) -> str:
@@ -51,22 +64,10 @@ def issue_authinfo(*, domain: Domain, actor, channel) -> str:
             issued_by=actor,
             policy=policy,
         )
-        record_event(
-            event_type=EventType.AUTHINFO_ISSUED,
-            summary=history_text(
-                _("A new authinfo code for %(domain)s was issued, valid until %(until)s."),
-                domain=domain.display_name,
-                until=when(issued.expires_at),
-            ),
-            actor=actor,
-            channel=channel,
-            subject=domain,
-            domain_name=domain.name,
-            data={"code_id": issued.pk, "policy_version": policy.version},
-        )
+        events.authinfo_issued(domain, issued, actor=actor, channel=channel)
         # The one place the code goes besides the one-time screen: sealed until it is mailed.
         outbox.emit(
-            "transfers.authinfo_issued",
+            "domains.authinfo_issued",
             {"code": issued.pk},
             case=domain,
             sealed=sealing.seal(code),
@@ -94,18 +95,7 @@ def set_transfer_lock(*, domain: Domain, locked: bool, actor, channel) -> None:
         statuses = set(before) | {status} if locked else set(before) - {status}
         row.statuses = sorted(statuses)
         row.save(update_fields=["statuses"])
-        record_event(
-            event_type=EventType.DOMAIN_TRANSFER_LOCK,
-            summary=history_text(
-                _("Transfers of %(domain)s locked.") if locked else _("Transfers of %(domain)s unlocked."),
-                domain=domain.display_name,
-            ),
-            actor=actor,
-            channel=channel,
-            subject=row,
-            domain_name=row.name,
-            changes={"statuses": [before, row.statuses]},
-        )
+        events.transfer_lock_changed(row, locked=locked, before=before, actor=actor, channel=channel)
     domain.statuses = row.statuses
 
 
@@ -127,16 +117,6 @@ def reset_expired_authinfo_codes() -> int:
                 reset_at=now(), reset_reason=AuthInfoCode.ResetReason.EXPIRED
             ):
                 continue
-            record_event(
-                event_type=EventType.AUTHINFO_RESET,
-                summary=history_text(
-                    _("The authinfo code of %(domain)s expired and was replaced at the registry."),
-                    domain=issued.domain.display_name,
-                ),
-                channel=Channel.SYSTEM,
-                subject=issued.domain,
-                domain_name=issued.domain.name,
-                data={"code_id": issued.pk, "reason": AuthInfoCode.ResetReason.EXPIRED},
-            )
+            events.authinfo_reset(issued)
         count += 1
     return count

@@ -15,19 +15,18 @@ from accounts.models import User
 from registry.models import Domain
 from workflows import sealing
 from workflows.access import role_required
-from workflows.decisions import refusal_text
-from workflows.errors import Refused
+from workflows.decisions import carry_out, refusal_text
+from workflows.errors import Conflict, Refused
 from workflows.models import Channel
 from workflows.roles import Role
 
-from .. import services
-from ..forms import TransferLockForm
-from ..models import AuthInfoCode
-from .common import _carry_out
+from . import services
+from .forms import TransferLockForm
+from .models import AuthInfoCode
 
 # The issued code waits in the session, sealed, between the POST that issues it and the
 # one page that shows it; that page takes it out, so a reload cannot show it again.
-_ISSUED_CODE_KEY = "transfers.issued_authinfo.{pk}"
+_ISSUED_CODE_KEY = "domains.issued_authinfo.{pk}"
 
 
 def _own_domain_or_404(user: User, pk: int) -> Domain:
@@ -38,7 +37,7 @@ def _own_domain_or_404(user: User, pk: int) -> Domain:
 
 @role_required(Role.CUSTOMER)
 @require_http_methods(["GET", "HEAD", "POST"])
-def domain_authinfo(request: HttpRequest, pk: int) -> HttpResponse:
+def authinfo(request: HttpRequest, pk: int) -> HttpResponse:
     """What getting a transfer code means (GET); the POST issues one."""
     domain = _own_domain_or_404(request.user, pk)
     error = ""
@@ -49,10 +48,10 @@ def domain_authinfo(request: HttpRequest, pk: int) -> HttpResponse:
             error = refusal_text(exc)
         else:
             request.session[_ISSUED_CODE_KEY.format(pk=domain.pk)] = sealing.seal(code)
-            return redirect("transfers:domain_authinfo_issued", pk=domain.pk)
+            return redirect("domains:authinfo_issued", pk=domain.pk)
     return render(
         request,
-        "transfers/domain_authinfo.html",
+        "domains/authinfo.html",
         {
             "domain": domain,
             "error": error,
@@ -65,14 +64,14 @@ def domain_authinfo(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @role_required(Role.CUSTOMER)
 @require_safe
-def domain_authinfo_issued(request: HttpRequest, pk: int) -> HttpResponse:
+def authinfo_issued(request: HttpRequest, pk: int) -> HttpResponse:
     """Shows a code just issued, once: it is taken out of the session as it is shown."""
     domain = _own_domain_or_404(request.user, pk)
     sealed = request.session.pop(_ISSUED_CODE_KEY.format(pk=domain.pk), "")
     code = sealing.unseal(sealed) if sealed else None
     response = render(
         request,
-        "transfers/domain_authinfo_issued.html",
+        "domains/authinfo_issued.html",
         {"domain": domain, "code": code, "current_code": _current_code(domain)},
     )
     # never_cache already says no-store; proxies and the back button must not keep it either.
@@ -88,7 +87,7 @@ def _current_code(domain: Domain) -> AuthInfoCode | None:
 
 @role_required(Role.CUSTOMER)
 @require_POST
-def domain_lock(request: HttpRequest, pk: int) -> HttpResponse:
+def lock(request: HttpRequest, pk: int) -> HttpResponse:
     """Lock or unlock transfers of a domain (clientTransferProhibited)."""
     domain = _own_domain_or_404(request.user, pk)
     form = TransferLockForm(request.POST)
@@ -100,11 +99,13 @@ def domain_lock(request: HttpRequest, pk: int) -> HttpResponse:
         success = _("Transfers of %(domain)s are locked: no other registrar can take it over.")
     else:
         success = _("Transfers of %(domain)s are unlocked: it can be transferred with its transfer code.")
-    return _carry_out(
+    return carry_out(
         request,
         lambda: services.set_transfer_lock(
             domain=domain, locked=locked, actor=request.user, channel=Channel.WEB
         ),
+        refusals=Refused,
+        conflicts=Conflict,
         success=success % {"domain": domain.display_name},
         done=reverse("home") + "#domains",
     )

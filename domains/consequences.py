@@ -1,0 +1,31 @@
+"""What follows a step of a domain we hold, as the outbox relay carries it out: the mail that
+brings the registrant the code we issued, the code sealed until then."""
+
+from __future__ import annotations
+
+from workflows import sealing
+from workflows.models import OutboxMessage
+from workflows.outbox import handles
+
+from . import emails
+from .models import AuthInfoCode
+
+
+@handles("domains.authinfo_issued", local=True)
+def mail_issued_code(message: OutboxMessage) -> None:
+    issued = AuthInfoCode.objects.select_related("domain__registrant__account").get(
+        pk=message.payload["code"]
+    )
+    code = sealing.unseal(message.sealed)
+    if code is None:
+        raise ValueError("the code of this message cannot be unsealed")
+    if issued.reset_at is not None:
+        return  # replaced or reset before the mail went: the code no longer works
+    domain = issued.domain
+    registrant = domain.registrant
+    emails.send(
+        "authinfo_issued",
+        to=registrant.email if registrant else "",
+        language=emails.language_of(registrant.account if registrant else None),
+        context={"domain": domain, "code": code, "expires_at": issued.expires_at},
+    )

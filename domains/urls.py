@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "domains"
+
+urlpatterns = [
+    path("domains/<int:pk>/authinfo/", views.authinfo, name="authinfo"),
+    path("domains/<int:pk>/authinfo/issued/", views.authinfo_issued, name="authinfo_issued"),
+    path("domains/<int:pk>/lock/", views.lock, name="lock"),
+]
