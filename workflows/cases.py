@@ -33,6 +33,9 @@ from .outbox import backoff
 
 Case = TypeVar("Case", bound=models.Model)
 
+# How long a background round waits for a case's rows before it leaves the case for later.
+BACKGROUND_LOCK_WAIT = 2.0
+
 
 def now() -> datetime:
     return timezone.now()
@@ -169,8 +172,10 @@ class CaseKind(Generic[Case]):
         )
 
     def sync_flow(self, pk: int) -> int:
-        """Catch one case's flow up in a transaction of its own (the periodic round)."""
+        """Catch one case's flow up in a transaction of its own (the periodic round), waiting
+        for its rows only briefly: a case someone is moving on is left for the next pass."""
         with transaction.atomic():
+            locks.wait_at_most(BACKGROUND_LOCK_WAIT)
             return self.catch_up(self.locked(pk))
 
     def sync_open_flows(self) -> int:

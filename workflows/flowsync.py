@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from viewflow.fsm import NoTransition
 from viewflow.workflow import flow
 from viewflow.workflow.exceptions import FlowLockFailed
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
 Artifact = TypeVar("Artifact", bound=models.Model)
+
+logger = logging.getLogger(__name__)
 
 OPEN_TASK = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED]
 
@@ -118,8 +120,15 @@ def sync_open(model: type[models.Model], sync_one: Callable[[int], int]) -> int:
     )
     moved = 0
     for object_id in list(ids):
-        if model._default_manager.filter(pk=object_id).exists():
+        if not model._default_manager.filter(pk=object_id).exists():
+            continue
+        try:
             moved += sync_one(object_id)
+        except DatabaseError:
+            # Its rows are held (someone is moving it on): the next pass catches it up.
+            logger.info(
+                "%s %s is busy; its flow catches up on the next pass", model._meta.model_name, object_id
+            )
     return moved
 
 

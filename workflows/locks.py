@@ -18,7 +18,7 @@ a busy row aborts the whole transaction, and the decision with it.
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connection, models
 from viewflow.workflow.lock import SelectForUpdateLock
 from viewflow.workflow.models import Process
 
@@ -47,3 +47,12 @@ def lock_case(model: type[models.Model], pk: int, related: tuple[str, ...] = ())
 def lock_rows(queryset: models.QuerySet) -> list[models.Model]:
     """Lock a set of rows of one kind in primary-key order (3 above)."""
     return list(queryset.select_for_update().order_by("pk"))
+
+
+def wait_at_most(seconds: float) -> None:
+    """In the current transaction, a lock that is not free within ``seconds`` fails the
+    statement (PostgreSQL's lock_timeout) instead of waiting on. For background rounds, which
+    leave a busy case for their next pass; SQLite has its own busy timeout."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(seconds * 1000)}ms"])

@@ -11,6 +11,7 @@ from assignments.models import Reason, Side, State
 from assignments.services import approve_cesja, start_cesja, submit_signed_document
 from tests.steps import race
 from workflows.models import Channel, EventType
+from workflows.roles import Team
 
 from .helpers import events, scan_of_current_form, tick_everything, wait_state
 
@@ -52,3 +53,44 @@ def test_two_staff_approve_at_once(
         cesja_world.registry_registrant(domain.name)
         == organisation_a.__class__.objects.get(pk=organisation_a.pk).registry_handle
     )
+
+
+def test_two_second_approvers_of_a_four_eyes_cesja_at_once(
+    cesja_world, cesja_jobs, customer_a, registrant_a, organisation_a, staff_user, domains_staff
+):
+    from assignments.models import CesjaPolicy
+
+    domain = cesja_world.domain(registrant_a)
+    CesjaPolicy.objects.filter(pk=CesjaPolicy.current().pk).update(second_approval_domains=[domain.name])
+    cesja = start_cesja(
+        initiator=customer_a,
+        side=Side.CEDENT,
+        domains=[domain],
+        cedent_registrant=registrant_a,
+        cesjonariusz_registrant=organisation_a,
+        reason=Reason.PERSON_TO_FIRM,
+        actor=customer_a,
+        channel=Channel.WEB,
+    )
+    submit_signed_document(
+        cesja=cesja, uploaded_file=scan_of_current_form(cesja), kind="signed_form", actor=customer_a
+    )
+    tick_everything(cesja, domains_staff[0])
+    first = approve_cesja(cesja=cesja, actor=domains_staff[0], channel=Channel.WEB)
+    assert first.state == State.AWAITING_SECOND_APPROVAL
+    second_pair = [domains_staff[1], staff_user(Team.DOMAINS)]
+    updates = cesja_world.handled("domain:update")
+
+    results = race(
+        [lambda who=who: approve_cesja(cesja=cesja, actor=who, channel=Channel.WEB) for who in second_pair]
+    )
+
+    # One second approval wins; the other hears who was first; nobody gets an error.
+    assert [r for r in results if r[0] == "error"] == []
+    assert len([r for r in results if r[0] == "won"]) == 1
+    [conflict] = [r[1] for r in results if r[0] == "conflict"]
+    assert "already moved on" in conflict
+    final = wait_state(cesja_jobs, cesja, State.COMPLETED)
+    assert final.approvals.count() == 2
+    assert cesja_world.handled("domain:update") == updates + 1
+    assert events(final, EventType.CESJA_REGISTRY_STEP).filter(data__command="domain:update").count() == 1

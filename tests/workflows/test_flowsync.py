@@ -12,7 +12,6 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from viewflow.fsm import NoTransition
-from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
@@ -50,17 +49,40 @@ def catch_up(artifact: User, logger: logging.Logger | None = None) -> int:
     )
 
 
-def test_a_busy_flow_is_logged_on_the_callers_logger_and_left_for_the_next_sync(
-    customer_a, process_for, caplog
+def test_the_sweep_leaves_a_busy_case_for_its_next_pass(
+    transfer_world, transfer_jobs, customer_a, registrant_a, sandbox_domain, caplog
 ) -> None:
-    process_for(customer_a)
-    with (
-        mock.patch.object(flowsync, "complete_task", side_effect=FlowLockFailed),
-        caplog.at_level(logging.INFO, logger="transfers.flows"),
-    ):
-        assert catch_up(customer_a, logging.getLogger("transfers.flows")) == 0
-    [record] = [r for r in caplog.records if r.name == "transfers.flows"]
-    assert record.getMessage() == f"flow of user {customer_a.pk} is busy; it catches up on the next sync"
+    from transfers.flows import sync_open_flows
+    from transfers.models import State, Transfer
+    from transfers.services import start_incoming_transfer
+
+    from ..fixtures.faults import RowHolder
+
+    remote = sandbox_domain(sponsor="nordhost")
+    transfer = start_incoming_transfer(
+        account=customer_a,
+        domain_name=remote.name,
+        authinfo=remote.authinfo,
+        registrant=registrant_a,
+        actor=customer_a,
+        channel="web",
+    )
+    # A state the flow has not followed (as a step committed before its flow could be told).
+    Transfer.objects.filter(pk=transfer.pk).update(state=State.CANCELLED)
+    process = flowsync.process_of(transfer)
+    holder = RowHolder(Process, process.pk)
+    holder.start()
+    holder.locked.wait(10)
+    try:
+        with caplog.at_level(logging.INFO, logger="workflows.flowsync"):
+            assert sync_open_flows() == 0
+    finally:
+        holder.release()
+    assert f"transfer {transfer.pk} is busy" in caplog.text
+    assert Process.objects.get(pk=process.pk).finished is None
+    # The next pass, with the row free, catches the flow up.
+    assert sync_open_flows() >= 1
+    assert Process.objects.get(pk=process.pk).finished is not None
 
 
 def test_a_task_completed_elsewhere_first_is_not_counted_and_ends_the_catch_up(
