@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registrant, Representative
-from accounts.services import record_registrant_change, registrant_snapshot
+from accounts.services import REGISTRANT_FIELDS, record_registrant_change, registrant_snapshot
 from documents import services as documents
 from documents.cesja_form import CesjaFormData, Party, for_issue
 from documents.models import GeneratedDocument, ReceivedDocument
@@ -142,23 +142,8 @@ def refresh_forms_of(
     return issued
 
 
-PARTY_FIELDS = (
-    "first_name",
-    "last_name",
-    "pesel",
-    "name",
-    "legal_form",
-    "nip",
-    "regon",
-    "krs",
-    "representation",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "email",
-    "phone",
-)
+# What a party may correct of their data: the profile's fields but its kind (person or firm).
+PARTY_FIELDS = tuple(field for field in REGISTRANT_FIELDS if field != "kind")
 
 
 def update_party(
