@@ -10,11 +10,13 @@ it now stands, with a warning.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+from .errors import Conflict, Refused
 
 Result = TypeVar("Result")
 Raised = type[Exception] | tuple[type[Exception], ...]
@@ -28,8 +30,8 @@ def carry_out(
     request: HttpRequest,
     action: Callable[[], Result],
     *,
-    refusals: Raised,
-    conflicts: Raised = (),
+    refusals: Raised = Refused,
+    conflicts: Raised = Conflict,
     form: BaseForm | None = None,
     field: str | None = None,
     success: str | Callable[[Result], str],
@@ -39,7 +41,8 @@ def carry_out(
     put in ``form`` (on ``field``, or the form as a whole) and the view is to show it again.
 
     ``success`` may be a function of what the action returns. ``conflicts`` are caught first:
-    list there the subclasses of a refusal that are to send the user back instead.
+    the subclasses of a refusal that are to send the user back instead (by default the
+    services' ``Refused`` and ``Conflict``).
     """
     try:
         result = action()
@@ -53,3 +56,21 @@ def carry_out(
     else:
         messages.success(request, success(result) if callable(success) else success)
     return HttpResponseRedirect(done)
+
+
+def decide(
+    request: HttpRequest,
+    form: BaseForm,
+    action: Callable[[dict[str, Any]], Result],
+    *,
+    otherwise: Callable[[], HttpResponse],
+    **outcome: Any,
+) -> HttpResponse:
+    """A decision made on a form: once the form is POSTed and valid, ``action`` runs on its
+    cleaned data as ``carry_out`` runs it (``outcome``: its ``success``, ``done`` …); a form
+    that is not valid, or that a refusal was put in, is shown again by ``otherwise()``."""
+    if request.method == "POST" and form.is_valid():
+        response = carry_out(request, lambda: action(form.cleaned_data), form=form, **outcome)
+        if response is not None:
+            return response
+    return otherwise()

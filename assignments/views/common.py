@@ -4,15 +4,12 @@ progress and history)."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from workflows.decisions import carry_out
-from workflows.errors import Conflict, Refused
 from workflows.progress import Step, progress
 from workflows.roles import Role, Team
 
@@ -24,9 +21,6 @@ READERS = (Role.CUSTOMER, Role.STAFF, Role.SUPERVISOR, Role.AUDITOR)
 BACK_OFFICE_READERS = (Role.STAFF, Role.SUPERVISOR, Role.AUDITOR)
 # Supervisors and auditors read; deciding on a cesja is the domains team's work.
 DECIDERS = (Role.STAFF,)
-
-
-_carry_out = partial(carry_out, refusals=Refused, conflicts=Conflict)
 
 
 def _may_decide(user: User) -> bool:

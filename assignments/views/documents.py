@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from documents.sanitize import DocumentRefused
 from workflows.access import role_required
+from workflows.decisions import carry_out, decide
 from workflows.errors import Refused
 from workflows.models import Channel
 from workflows.roles import Role
@@ -19,7 +20,7 @@ from workflows.roles import Role
 from .. import selectors, services
 from ..forms import RegenerateForm, UploadForm
 from ..models import RECEIVING
-from .common import READERS, _carry_out, _cesja_or_404
+from .common import READERS, _cesja_or_404
 from .parties import _render_detail
 
 
@@ -44,7 +45,7 @@ def regenerate(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose Polish or English."))
         return redirect(reverse("assignments:detail", args=[cesja.pk]) + "#form")
-    return _carry_out(
+    return carry_out(
         request,
         lambda: services.regenerate_form(
             cesja=cesja, actor=request.user, channel=Channel.WEB, language=form.cleaned_data["language"]
@@ -69,25 +70,22 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("This cesja is not waiting for documents."))
         return redirect("assignments:detail", pk=cesja.pk)
     form = UploadForm(request.POST, request.FILES)
-    if form.is_valid():
-        response = _carry_out(
-            request,
-            lambda: services.submit_signed_document(
-                cesja=cesja,
-                uploaded_file=form.cleaned_data["file"],
-                kind=form.cleaned_data["kind"],
-                actor=request.user,
-                channel=Channel.WEB,
-            ),
-            refusals=(Refused, DocumentRefused),
-            form=form,
-            field="file",
-            success=lambda document: (
-                _("%(name)s is received (SHA-256 %(sha)s).")
-                % {"name": document.original_name, "sha": document.sha256}
-            ),
-            done=reverse("assignments:detail", args=[cesja.pk]),
-        )
-        if response is not None:
-            return response
-    return _render_detail(request, cesja, upload_form=form)
+    return decide(
+        request,
+        form,
+        lambda data: services.submit_signed_document(
+            cesja=cesja,
+            uploaded_file=data["file"],
+            kind=data["kind"],
+            actor=request.user,
+            channel=Channel.WEB,
+        ),
+        refusals=(Refused, DocumentRefused),
+        field="file",
+        success=lambda document: (
+            _("%(name)s is received (SHA-256 %(sha)s).")
+            % {"name": document.original_name, "sha": document.sha256}
+        ),
+        done=reverse("assignments:detail", args=[cesja.pk]),
+        otherwise=lambda: _render_detail(request, cesja, upload_form=form),
+    )

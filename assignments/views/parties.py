@@ -14,13 +14,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts import selectors as account_selectors
 from workflows.access import role_required
+from workflows.decisions import decide
 from workflows.models import Channel
 from workflows.roles import Role
 
 from .. import services
 from ..forms import CancelForm, JoinForm, UploadForm
 from ..models import RECEIVING, Cesja, Side
-from .common import DECIDERS, READERS, _base_context, _carry_out, _cesja_or_404, _may_decide, tone
+from .common import DECIDERS, READERS, _base_context, _cesja_or_404, _may_decide, tone
 
 
 @role_required(*READERS)
@@ -66,22 +67,19 @@ def join(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("This cesja is not waiting for you to join."))
         return redirect("assignments:detail", pk=cesja.pk)
     form = JoinForm(request.POST, registrants=account_selectors.registrants_of(request.user))
-    if form.is_valid():
-        response = _carry_out(
-            request,
-            lambda: services.join_cesja(
-                cesja=cesja,
-                registrant=form.cleaned_data["registrant"],
-                actor=request.user,
-                channel=Channel.WEB,
-            ),
-            form=form,
-            success=_("You have joined the cesja: the form is ready to download."),
-            done=reverse("assignments:detail", args=[cesja.pk]),
-        )
-        if response is not None:
-            return response
-    return _render_detail(request, cesja, join_form=form)
+    return decide(
+        request,
+        form,
+        lambda data: services.join_cesja(
+            cesja=cesja,
+            registrant=data["registrant"],
+            actor=request.user,
+            channel=Channel.WEB,
+        ),
+        success=_("You have joined the cesja: the form is ready to download."),
+        done=reverse("assignments:detail", args=[cesja.pk]),
+        otherwise=lambda: _render_detail(request, cesja, join_form=form),
+    )
 
 
 @role_required(Role.CUSTOMER, *DECIDERS)
@@ -97,26 +95,23 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("This cesja can no longer be cancelled."))
         return redirect(back, pk=cesja.pk)
     form = CancelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        response = _carry_out(
-            request,
-            lambda: services.cancel_cesja(
-                cesja=cesja, actor=request.user, channel=Channel.WEB, reason=form.cleaned_data["reason"]
-            ),
-            form=form,
-            success=_("The cesja is cancelled; both parties are told."),
-            done=reverse(back, args=[cesja.pk]),
-        )
-        if response is not None:
-            return response
-    return render(
+    return decide(
         request,
-        "assignments/cancel.html",
-        {
-            "cesja": cesja,
-            "form": form,
-            "tone": tone(cesja.state),
-            "back": back,
-            "cesja_domains": list(cesja.items.all()),
-        },
+        form,
+        lambda data: services.cancel_cesja(
+            cesja=cesja, actor=request.user, channel=Channel.WEB, reason=data["reason"]
+        ),
+        success=_("The cesja is cancelled; both parties are told."),
+        done=reverse(back, args=[cesja.pk]),
+        otherwise=lambda: render(
+            request,
+            "assignments/cancel.html",
+            {
+                "cesja": cesja,
+                "form": form,
+                "tone": tone(cesja.state),
+                "back": back,
+                "cesja_domains": list(cesja.items.all()),
+            },
+        ),
     )

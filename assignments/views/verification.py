@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.models import User
 from documents.sanitize import DocumentRefused
 from workflows.access import role_required
-from workflows.decisions import refusal_text
+from workflows.decisions import carry_out, decide, refusal_text
 from workflows.errors import Conflict, Refused
 from workflows.models import Channel
 from workflows.roles import Role, Team
@@ -24,7 +24,7 @@ from workflows.roles import Role, Team
 from .. import services
 from ..forms import ApproveForm, CorrectionForm, PaperDocumentForm, RejectForm, TickForm
 from ..models import RECEIVING, VERIFICATION_STATES, Cesja, ChecklistItem, State
-from .common import BACK_OFFICE_READERS, DECIDERS, _base_context, _carry_out, _cesja_or_404, _may_decide
+from .common import BACK_OFFICE_READERS, DECIDERS, _base_context, _cesja_or_404, _may_decide
 
 
 @role_required(*BACK_OFFICE_READERS)
@@ -123,17 +123,14 @@ def _decision(
     if cesja.state not in VERIFICATION_STATES:
         messages.info(request, _("This cesja is not waiting for a decision."))
         return redirect("assignments:verify", pk=cesja.pk)
-    if form.is_valid():
-        response = _carry_out(
-            request,
-            lambda: act(cesja, form.cleaned_data),
-            form=form,
-            success=success,
-            done=reverse("assignments:verify", args=[cesja.pk]),
-        )
-        if response is not None:
-            return response
-    return _render_verify(request, cesja, **{form_key: form})
+    return decide(
+        request,
+        form,
+        lambda data: act(cesja, data),
+        success=success,
+        done=reverse("assignments:verify", args=[cesja.pk]),
+        otherwise=lambda: _render_verify(request, cesja, **{form_key: form}),
+    )
 
 
 @role_required(*DECIDERS)
@@ -189,7 +186,7 @@ def paper(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("assignments:verify", pk=cesja.pk)
     if form.is_valid():
         data = form.cleaned_data
-        response = _carry_out(
+        response = carry_out(
             request,
             lambda: services.register_paper_document(
                 cesja=cesja,

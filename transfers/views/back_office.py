@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from workflows.access import role_required
+from workflows.decisions import decide
 from workflows.models import Channel
 
 from .. import services
 from ..forms import RejectOutgoingForm, ReviewForm
 from ..models import Transfer
-from .common import DECIDERS, _carry_out, _may_decide, _transfer_or_404
+from .common import DECIDERS, _may_decide, _transfer_or_404
 from .detail import _render_detail
 
 
@@ -32,27 +33,24 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     if transfer.state != Transfer.State.REVIEW:
         messages.info(request, _("This request is not waiting for a review any more."))
         return redirect("transfers:detail", pk=transfer.pk)
-    if form.is_valid():
-        response = _carry_out(
-            request,
-            lambda: services.review_transfer(
-                transfer=transfer,
-                approved=form.approved,
-                note=form.cleaned_data["note"],
-                actor=request.user,
-                channel=Channel.WEB,
-            ),
-            form=form,
-            success=(
-                _("Approved: the registrant is asked to confirm the transfer.")
-                if form.approved
-                else _("Refused: the customer is told why.")
-            ),
-            done=reverse("transfers:detail", args=[transfer.pk]),
-        )
-        if response is not None:
-            return response
-    return _render_detail(request, transfer, review_form=form)
+    return decide(
+        request,
+        form,
+        lambda data: services.review_transfer(
+            transfer=transfer,
+            approved=form.approved,
+            note=data["note"],
+            actor=request.user,
+            channel=Channel.WEB,
+        ),
+        success=lambda _done: (
+            _("Approved: the registrant is asked to confirm the transfer.")
+            if form.approved
+            else _("Refused: the customer is told why.")
+        ),
+        done=reverse("transfers:detail", args=[transfer.pk]),
+        otherwise=lambda: _render_detail(request, transfer, review_form=form),
+    )
 
 
 @role_required(*DECIDERS)
@@ -66,20 +64,17 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("This transfer is not waiting for a decision any more."))
         return redirect("transfers:detail", pk=transfer.pk)
     form = RejectOutgoingForm(request.POST, policy=transfer.policy)
-    if form.is_valid():
-        response = _carry_out(
-            request,
-            lambda: services.reject_outgoing(
-                transfer=transfer,
-                reason_code=form.cleaned_data["reason_code"],
-                explanation=form.cleaned_data["explanation"],
-                actor=request.user,
-                channel=Channel.WEB,
-            ),
-            form=form,
-            success=_("The rejection is being sent to the registry."),
-            done=reverse("transfers:detail", args=[transfer.pk]),
-        )
-        if response is not None:
-            return response
-    return _render_detail(request, transfer, reject_form=form)
+    return decide(
+        request,
+        form,
+        lambda data: services.reject_outgoing(
+            transfer=transfer,
+            reason_code=data["reason_code"],
+            explanation=data["explanation"],
+            actor=request.user,
+            channel=Channel.WEB,
+        ),
+        success=_("The rejection is being sent to the registry."),
+        done=reverse("transfers:detail", args=[transfer.pk]),
+        otherwise=lambda: _render_detail(request, transfer, reject_form=form),
+    )

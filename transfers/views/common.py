@@ -3,11 +3,7 @@ what they ask of it."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from accounts.models import User
-from workflows.decisions import carry_out
-from workflows.errors import Conflict, Refused
 from workflows.roles import Role, Team
 
 from .. import selectors
@@ -17,9 +13,6 @@ from ..models import Transfer
 READERS = (Role.CUSTOMER, Role.STAFF, Role.SUPERVISOR, Role.AUDITOR)
 # Supervisors and auditors read; deciding on a request is the domains team's work.
 DECIDERS = (Role.STAFF,)
-
-
-_carry_out = partial(carry_out, refusals=Refused, conflicts=Conflict)
 
 
 def _transfer_or_404(user: User, pk: int) -> Transfer:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from workflows.access import role_required
+from workflows.decisions import carry_out, decide
 from workflows.models import Channel
 from workflows.progress import Step, progress
 from workflows.roles import Role
@@ -22,7 +23,7 @@ from workflows.roles import Role
 from .. import selectors, services
 from ..forms import CancelForm, RejectOutgoingForm, ResubmitAuthinfoForm, ReviewForm
 from ..models import Transfer
-from .common import DECIDERS, READERS, _carry_out, _may_decide, _transfer_or_404
+from .common import DECIDERS, READERS, _may_decide, _transfer_or_404
 
 # Why the services flag an incoming request for a staff check, in words.
 _REVIEW_REASONS = {
@@ -129,22 +130,19 @@ def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     if transfer.state != Transfer.State.AUTHINFO_INVALID:
         messages.info(request, _("This request is not waiting for a new code any more."))
         return redirect("transfers:detail", pk=transfer.pk)
-    if form.is_valid():
-        response = _carry_out(
-            request,
-            lambda: services.resubmit_authinfo(
-                transfer=transfer,
-                authinfo=form.cleaned_data["authinfo"],
-                actor=request.user,
-                channel=Channel.WEB,
-            ),
-            form=form,
-            success=_("The new code is sent to the registry."),
-            done=reverse("transfers:detail", args=[transfer.pk]),
-        )
-        if response is not None:
-            return response
-    return _render_detail(request, transfer, resubmit_form=form)
+    return decide(
+        request,
+        form,
+        lambda data: services.resubmit_authinfo(
+            transfer=transfer,
+            authinfo=data["authinfo"],
+            actor=request.user,
+            channel=Channel.WEB,
+        ),
+        success=_("The new code is sent to the registry."),
+        done=reverse("transfers:detail", args=[transfer.pk]),
+        otherwise=lambda: _render_detail(request, transfer, resubmit_form=form),
+    )
 
 
 @role_required(Role.CUSTOMER, *DECIDERS)
@@ -159,27 +157,24 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("This request can no longer be cancelled."))
         return redirect("transfers:detail", pk=transfer.pk)
     form = CancelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        response = _carry_out(
-            request,
-            lambda: services.cancel_transfer(
-                transfer=transfer, actor=request.user, channel=Channel.WEB, reason=form.cleaned_data["reason"]
-            ),
-            form=form,
-            success=_("Cancellation of the request is recorded."),
-            done=reverse("transfers:detail", args=[transfer.pk]),
-        )
-        if response is not None:
-            return response
-    return render(
+    return decide(
         request,
-        "transfers/confirm_action.html",
-        {
-            "transfer": transfer,
-            "form": form,
-            "action": "cancel",
-            "tone": selectors.transfer_tone(transfer.state),
-        },
+        form,
+        lambda data: services.cancel_transfer(
+            transfer=transfer, actor=request.user, channel=Channel.WEB, reason=data["reason"]
+        ),
+        success=_("Cancellation of the request is recorded."),
+        done=reverse("transfers:detail", args=[transfer.pk]),
+        otherwise=lambda: render(
+            request,
+            "transfers/confirm_action.html",
+            {
+                "transfer": transfer,
+                "form": form,
+                "action": "cancel",
+                "tone": selectors.transfer_tone(transfer.state),
+            },
+        ),
     )
 
 
@@ -193,7 +188,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("transfers:detail", pk=transfer.pk)
     form = CancelForm()  # nothing to fill in; the page only carries the CSRF token
     if request.method == "POST":
-        response = _carry_out(
+        response = carry_out(
             request,
             lambda: services.approve_outgoing(transfer=transfer, actor=request.user, channel=Channel.WEB),
             # Nothing to answer on this page: a refusal goes back to the request as a message.
