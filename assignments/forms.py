@@ -217,12 +217,3 @@ class CorrectionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Exactly what is wrong and what to send again; the parties get it by e-mail."),
     )
-
-
-class CancelForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Why (optional)"),
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )

@@ -4,7 +4,6 @@ verification sheet and what is late."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
@@ -14,14 +13,11 @@ from django.utils.translation import gettext as _
 
 from documents.models import GeneratedDocument, ReceivedDocument
 from workflows.display import tone_map
-from workflows.models import Channel, EventType, HistoryEvent
-from workflows.roles import AUDIT_PERMISSION
+from workflows.models import EventType
+from workflows.selectors import TimelineEntry, visible_to
+from workflows.selectors import timeline as case_timeline
 
-from .models import TERMINAL_STATES, VERIFICATION_STATES, Cesja, ChecklistItem, Side, State
-
-
-def _sees_all(user) -> bool:
-    return bool(getattr(user, "is_back_office", False) or user.has_perm(AUDIT_PERMISSION))
+from .models import TERMINAL_STATES, VERIFICATION_STATES, Cesja, ChecklistItem, ChecklistTick, Side, State
 
 
 def cesje_for_account(user) -> QuerySet[Cesja]:
@@ -29,9 +25,7 @@ def cesje_for_account(user) -> QuerySet[Cesja]:
     cesje = Cesja.objects.select_related(
         "cedent", "cesjonariusz", "cedent_account", "cesjonariusz_account", "policy"
     ).prefetch_related("items")
-    if user is None or not user.is_authenticated:
-        return cesje.none()
-    return cesje if _sees_all(user) else cesje.filter(Q(cedent_account=user) | Q(cesjonariusz_account=user))
+    return visible_to(user, cesje, Q(cedent_account=user) | Q(cesjonariusz_account=user))
 
 
 def cesja_for_user(user, pk: int) -> Cesja:
@@ -39,39 +33,10 @@ def cesja_for_user(user, pk: int) -> Cesja:
     return get_object_or_404(cesje_for_account(user), pk=pk)
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    occurred_at: datetime
-    actor: str
-    channel: str
-    channel_label: str
-    summary: str
-    reason: str
-    event_type: str
-    data: dict[str, Any]
-
-
 def timeline(cesja: Cesja) -> list[TimelineEntry]:
     """Every recorded step of the cesja, oldest first, with time, actor, channel and reason."""
     # Who downloaded which copy is for the auditor's record of the cesja, not for its story.
-    events = (
-        HistoryEvent.objects.for_object(cesja)
-        .exclude(event_type=EventType.DOCUMENT_DOWNLOADED)
-        .order_by("id")
-    )
-    return [
-        TimelineEntry(
-            occurred_at=e.occurred_at,
-            actor=e.actor_label,
-            channel=e.channel,
-            channel_label=str(Channel(e.channel).label) if e.channel in Channel.values else e.channel,
-            summary=e.summary,
-            reason=e.reason,
-            event_type=e.event_type,
-            data=e.data,
-        )
-        for e in events
-    ]
+    return case_timeline(cesja, leave_out=[EventType.DOCUMENT_DOWNLOADED])
 
 
 def next_step(cesja: Cesja, user) -> str:
@@ -164,11 +129,17 @@ def _party(registrant) -> dict[str, Any]:
     }
 
 
-def verification_sheet(cesja: Cesja) -> VerificationSheet:
-    from . import services
+def checklist_state(cesja: Cesja) -> dict[str, ChecklistTick | None]:
+    """The latest tick of each item in the current verification round."""
+    state: dict[str, ChecklistTick | None] = dict.fromkeys(ChecklistItem.values)
+    for tick in cesja.ticks.filter(round=cesja.verification_round).select_related("ticked_by").order_by("id"):
+        state[tick.item] = tick
+    return state
 
+
+def verification_sheet(cesja: Cesja) -> VerificationSheet:
     forms = list(GeneratedDocument.objects.for_case(cesja).order_by("version"))
-    ticks = services.checklist_state(cesja)
+    ticks = checklist_state(cesja)
     return VerificationSheet(
         cesja=cesja,
         parties={Side.CEDENT: _party(cesja.cedent), Side.CESJONARIUSZ: _party(cesja.cesjonariusz)},

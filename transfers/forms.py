@@ -59,15 +59,6 @@ class ResubmitAuthinfoForm(forms.Form):
     authinfo = _authinfo_field(_("New transfer code"))
 
 
-class CancelForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Why (optional)"),
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
 class ReviewForm(forms.Form):
     """Staff's decision on a flagged request; the two submit buttons carry the decision."""
 

@@ -7,44 +7,28 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, CharField, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from workflows.display import tone_map
-from workflows.models import Channel, EventType, HistoryEvent
-from workflows.roles import AUDIT_PERMISSION
+from workflows.models import EventType, HistoryEvent
+from workflows.selectors import TimelineEntry, visible_to
+from workflows.selectors import timeline as case_timeline
 
 from .models import TERMINAL_STATES, State, Transfer
-
-
-def _sees_all(user) -> bool:
-    return bool(getattr(user, "is_back_office", False) or user.has_perm(AUDIT_PERMISSION))
 
 
 def transfers_for_account(user) -> QuerySet[Transfer]:
     """Customers see their own requests; back-office staff and auditors see all."""
     transfers = Transfer.objects.select_related("tld", "other_registrar", "account", "policy")
-    if user is None or not user.is_authenticated:
-        return transfers.none()
-    return transfers if _sees_all(user) else transfers.filter(account=user)
+    return visible_to(user, transfers, Q(account=user))
 
 
 def transfer_for_user(user, pk: int) -> Transfer:
     """The transfer, or 404 (also when it exists but is someone else's)."""
     return get_object_or_404(transfers_for_account(user), pk=pk)
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    occurred_at: datetime
-    actor: str
-    channel: str
-    channel_label: str
-    summary: str
-    reason: str
-    event_type: str
 
 
 # The registry's own messages and our commands, in the registry's words: staff and auditors
@@ -54,21 +38,7 @@ REGISTRY_EVENT_TYPES = (EventType.REGISTRY_POLL, EventType.REGISTRY_COMMAND)
 
 def timeline(transfer: Transfer, *, for_customer: bool = False) -> list[TimelineEntry]:
     """Every recorded step of the transfer, oldest first, with time, actor and channel."""
-    events = HistoryEvent.objects.for_object(transfer).order_by("id")
-    if for_customer:
-        events = events.exclude(event_type__in=REGISTRY_EVENT_TYPES)
-    return [
-        TimelineEntry(
-            occurred_at=e.occurred_at,
-            actor=e.actor_label,
-            channel=e.channel,
-            channel_label=str(Channel(e.channel).label) if e.channel in Channel.values else e.channel,
-            summary=e.summary,
-            reason=e.reason,
-            event_type=e.event_type,
-        )
-        for e in events
-    ]
+    return case_timeline(transfer, leave_out=REGISTRY_EVENT_TYPES if for_customer else ())
 
 
 def next_step(transfer: Transfer) -> str:

@@ -5,10 +5,10 @@ rejection, correction, withdrawal), ``timers`` (the documents deadline, reminder
 ``registry`` (carrying out an approved cesja). Every step runs on ``workflows.cases``: one
 transaction with its event, its flow's bookkeeping and the outbox rows of what follows it."""
 
+from ..selectors import checklist_state
 from .decisions import (
     approve_cesja,
     cancel_cesja,
-    checklist_state,
     reject_cesja,
     request_correction,
     tick_checklist,

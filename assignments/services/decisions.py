@@ -28,6 +28,7 @@ from ..models import (
     Side,
     State,
 )
+from ..selectors import checklist_state
 from .forms import FORM_KIND, SIGNED_FORM
 from .steps import (
     close_items,
@@ -36,14 +37,6 @@ from .steps import (
     require_domains_team,
     require_party_or_staff,
 )
-
-
-def checklist_state(cesja: Cesja) -> dict[str, ChecklistTick | None]:
-    """The latest tick of each item in the current verification round."""
-    state: dict[str, ChecklistTick | None] = dict.fromkeys(ChecklistItem.values)
-    for tick in cesja.ticks.filter(round=cesja.verification_round).select_related("ticked_by").order_by("id"):
-        state[tick.item] = tick
-    return state
 
 
 def tick_checklist(

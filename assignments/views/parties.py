@@ -15,11 +15,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts import selectors as account_selectors
 from workflows.access import role_required
 from workflows.decisions import decide
+from workflows.forms import CancelForm
 from workflows.models import Channel
 from workflows.roles import Role
 
 from .. import services
-from ..forms import CancelForm, JoinForm, UploadForm
+from ..forms import JoinForm, UploadForm
 from ..models import RECEIVING, Cesja, Side
 from .common import DECIDERS, READERS, _base_context, _cesja_or_404, _may_decide, tone
 

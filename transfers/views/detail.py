@@ -16,12 +16,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from workflows.access import role_required
 from workflows.decisions import carry_out, decide
+from workflows.forms import CancelForm
 from workflows.models import Channel
 from workflows.progress import Step, progress
 from workflows.roles import Role
 
 from .. import selectors, services
-from ..forms import CancelForm, RejectOutgoingForm, ResubmitAuthinfoForm, ReviewForm
+from ..forms import RejectOutgoingForm, ResubmitAuthinfoForm, ReviewForm
 from ..models import Transfer
 from .common import DECIDERS, READERS, _may_decide, _transfer_or_404
 
