@@ -10,10 +10,11 @@ from django.db import IntegrityError, transaction
 from django.forms import BaseInlineFormSet, ModelForm
 from django.utils.translation import gettext_lazy as _
 
-from workflows.history import diff, history_text, record_event
-from workflows.models import Channel, EventType
+from workflows.history import diff
+from workflows.models import Channel
 from workflows.roles import Role
 
+from . import events
 from .models import Registrant, User
 from .signals import registrant_changed
 
@@ -63,21 +64,7 @@ def record_registrant_change(
     if not changes:
         return False
     created = not before
-    if created:
-        event_type = EventType.REGISTRANT_CREATED
-        summary = history_text(_("Registrant profile “%(name)s” created."), name=registrant.display_name)
-    else:
-        event_type = EventType.REGISTRANT_UPDATED
-        summary = history_text(_("Registrant profile “%(name)s” changed."), name=registrant.display_name)
-    record_event(
-        event_type=event_type,
-        summary=summary,
-        actor=actor,
-        channel=channel,
-        subject=registrant,
-        changes=changes,
-        data={"registrant_id": registrant.pk, "kind": registrant.kind},
-    )
+    events.registrant_recorded(registrant, created=created, changes=changes, actor=actor, channel=channel)
     if not created:
         registrant_changed.send(sender=Registrant, registrant=registrant, actor=actor, channel=channel)
     return True
@@ -113,17 +100,7 @@ def change_language(user: User, language: str) -> bool:
         return False
     user.language = language
     user.save(update_fields=["language"])
-    record_event(
-        event_type=EventType.USER_LANGUAGE_CHANGED,
-        summary=history_text(
-            _("%(user)s changed the panel language to %(language)s."),
-            user=user.get_username(),
-            language=dict(settings.LANGUAGES)[language],
-        ),
-        actor=user,
-        subject=user,
-        changes=diff({"language": old}, {"language": language}),
-    )
+    events.language_changed(user, old, language)
     return True
 
 
@@ -167,16 +144,7 @@ def create_customer_account(
                 role=Role.CUSTOMER,
                 language=language,
             )
-            record_event(
-                event_type=EventType.ACCOUNT_CREATED,
-                summary=history_text(_("Customer account %(user)s created."), user=user.get_username()),
-                actor=user,
-                channel=channel,
-                subject=user,
-                reason=history_text(reason),
-                changes=diff({}, {"username": user.username, "email": user.email, "language": language}),
-                data={"role": Role.CUSTOMER, **(data or {})},
-            )
+            events.account_created(user, channel=channel, reason=reason, data=data)
     except IntegrityError:
         # Someone took the username between the check and the insert.
         raise ValidationError({"username": _("This username is already taken; choose another.")}) from None

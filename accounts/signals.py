@@ -8,10 +8,10 @@ from typing import Any
 from django.contrib.auth import signals as auth_signals
 from django.dispatch import Signal
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
 
-from workflows.history import history_text, record_event
-from workflows.models import Channel, EventType
+from workflows.models import Channel
+
+from . import events
 
 # Sent inside the transaction that changed a registrant profile, with ``registrant``, ``actor``
 # and ``channel``: what must follow the change is written there, and committed with it.
@@ -34,46 +34,24 @@ def _client(request: HttpRequest | None) -> dict[str, str]:
 
 
 def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    record_event(
-        event_type=EventType.USER_LOGGED_IN,
-        summary=history_text(_("%(user)s logged in."), user=user.get_username()),
-        actor=user,
-        channel=Channel.WEB,
-        subject=user,
-        data=_client(request),
-    )
+    events.logged_in(user, _client(request))
 
 
 def on_logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if user is None or not user.is_authenticated:
         return  # a logout without a session: nobody to name
-    record_event(
-        event_type=EventType.USER_LOGGED_OUT,
-        summary=history_text(_("%(user)s logged out."), user=user.get_username()),
-        actor=user,
-        channel=Channel.WEB,
-        subject=user,
-        data=_client(request),
-    )
+    events.logged_out(user, _client(request))
 
 
 def on_login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
-    # Nobody is proven to have acted, so the event has no actor and comes through the system
-    # channel, as record_event requires; the page the attempt came from is kept in its data.
     # Django has already replaced the password in ``credentials``; only the username is kept.
     username = str(credentials.get("username") or "")[:USERNAME_LIMIT]
     data: dict[str, Any] = {"username": username, "via": Channel.WEB.value, **_client(request)}
     if request is not None and getattr(request, "axes_locked_out", False):
         data["locked_out"] = True
-    record_event(
-        event_type=EventType.USER_LOGIN_FAILED,
-        summary=history_text(_("Failed login as “%(username)s”."), username=username),
-        actor=None,
-        channel=Channel.SYSTEM,
-        data=data,
-    )
+    events.login_failed(username, data)
 
 
 def connect() -> None:

@@ -17,11 +17,9 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from workflows.history import history_text, record_event
-from workflows.models import EventType
 from workflows.roles import Role
 
-from . import codes
+from . import codes, events
 from .models import CALLER_CHANNELS, AuthorisationCode, CallerSession, VerificationAttempt
 
 CODE_VALIDITY = timedelta(hours=1)
@@ -113,33 +111,7 @@ def _log_attempt(
     *, staff, customer, channel: str, outcome: str, session: CallerSession | None = None
 ) -> None:
     VerificationAttempt.objects.create(staff=staff, customer=customer, channel=channel, outcome=outcome)
-    verified = outcome == VerificationAttempt.Outcome.VERIFIED
-    label = VerificationAttempt.Outcome(outcome).label
-    if verified:
-        summary = history_text(
-            _("%(staff)s verified caller %(customer)s by authorisation code."),
-            staff=staff.get_username(),
-            customer=customer.get_username(),
-        )
-    else:
-        summary = history_text(
-            _("%(staff)s could not verify caller %(customer)s: %(outcome)s."),
-            staff=staff.get_username(),
-            customer=customer.get_username(),
-            outcome=label,
-        )
-    data: dict[str, Any] = {"customer_id": customer.pk, "outcome": outcome}
-    if session is not None:
-        data["caller_session_id"] = session.pk
-        data["valid_until"] = session.expires_at
-    record_event(
-        event_type=EventType.CALLER_VERIFIED if verified else EventType.CALLER_VERIFICATION_FAILED,
-        summary=summary,
-        actor=staff,
-        channel=channel,
-        subject=customer,
-        data=data,
-    )
+    events.caller_checked(staff=staff, customer=customer, channel=channel, outcome=outcome, session=session)
 
 
 def verify_caller(*, staff, customer, code: str, channel: str) -> CallerSession:
@@ -291,7 +263,7 @@ def resend_transfer_email(*, session: CallerSession, transfer) -> str:
     if not kind:
         raise CallerRefused(_("There is no e-mail to send again at this step of the request."))
     with transaction.atomic():
-        _record_resend(
+        events.email_resent(
             session, transfer, kind, domain_name=transfer.domain_name, number=transfer.display_name
         )
         mail_customer(transfer, kind)
@@ -322,23 +294,6 @@ def resend_cesja_email(*, session: CallerSession, cesja) -> str:
         raise CallerRefused(_("There is no e-mail to send again at this step of the cesja."))
 
     with transaction.atomic():
-        _record_resend(session, cesja, kind, domain_name="", number=cesja.number)
+        events.email_resent(session, cesja, kind, domain_name="", number=cesja.number)
         mail_party(cesja, kind, side, **extra)
     return kind
-
-
-def _record_resend(session: CallerSession, subject, kind: str, *, domain_name: str, number: str) -> None:
-    record_event(
-        event_type=EventType.CALLER_EMAIL_RESENT,
-        summary=history_text(
-            _("E-mail “%(kind)s” about %(number)s sent again to %(customer)s at the caller's request."),
-            kind=kind,
-            number=number,
-            customer=session.customer.get_username(),
-        ),
-        actor=session.staff,
-        channel=session.channel,
-        subject=subject,
-        domain_name=domain_name,
-        data={"kind": kind, "customer_id": session.customer_id, "caller_session_id": session.pk},
-    )

@@ -11,12 +11,9 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from workflows.history import history_text, record_event
-from workflows.models import Channel, EventType
-
+from . import events
 from .models import GeneratedDocument, ReceivedDocument
 
 # Letters (any alphabet), digits and a few marks; anything else in a download name becomes _.
@@ -46,7 +43,7 @@ def _attachment(request: HttpRequest, document, filename: str, content_type: str
         # tell anyone that some case has a document under it.
         raise Http404
     if request.method == "GET":  # a HEAD carries no content: nobody has read anything
-        _record_download(request, document, case, filename)
+        events.document_downloaded(request.user, document, case, filename)
     content = document.file.storage.open(document.file.name, "rb")
     response = FileResponse(content, as_attachment=True, filename=filename, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
@@ -55,23 +52,6 @@ def _attachment(request: HttpRequest, document, filename: str, content_type: str
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _record_download(request: HttpRequest, document, case: models.Model, filename: str) -> None:
-    """Scans carry identity documents and signatures: who took a copy, and of which exact
-    file, is part of the case's record."""
-    kind = "received" if isinstance(document, ReceivedDocument) else "generated"
-    record_event(
-        event_type=EventType.DOCUMENT_DOWNLOADED,
-        summary=history_text(
-            _("%(document)s downloaded by %(user)s"), document=filename, user=request.user.get_username()
-        ),
-        actor=request.user,
-        channel=Channel.WEB,
-        subject=case,
-        domain_name=getattr(case, "domain_name", "") or "",
-        data={"document": kind, "document_id": document.pk, "file": filename, "sha256": document.sha256},
-    )
 
 
 def _safe_filename(stem: str, extension: str) -> str:

@@ -27,11 +27,10 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from workflows.history import history_text, record_event
-from workflows.models import Channel, EventType
+from workflows.models import Channel
 
+from . import events
 from .epp import commands as cmd
 from .epp.client import EppClient
 from .epp.commands import Command
@@ -49,7 +48,7 @@ from .epp.results import (
     error_for_code,
 )
 from .epp.transport import TcpTlsTransport
-from .models import Domain, RegistryCommand
+from .models import RegistryCommand
 
 logger = logging.getLogger(__name__)
 
@@ -255,7 +254,7 @@ class RegistryGateway:
         with transaction.atomic():
             record.save(update_fields=["outcome", "result_code", "sv_trid", "message", "answered_at"])
             if command.transform:
-                self._history(record, command, actor, channel)
+                events.command_recorded(record, command, actor, channel)
         log = logger.info if outcome == Outcome.SUCCESS else logger.warning
         log(
             "registry %s %s [%s]: %s %s",
@@ -264,34 +263,6 @@ class RegistryGateway:
             record.cl_trid,
             outcome,
             record.message,
-        )
-
-    @staticmethod
-    def _history(record: RegistryCommand, command: Command, actor, channel) -> None:
-        domain_name = command.object_name if command.name.startswith("domain:") else ""
-        subject = Domain.objects.filter(name=domain_name).first() if domain_name else None
-        record_event(
-            event_type=EventType.REGISTRY_COMMAND,
-            summary=history_text(
-                _("Registry command %(command)s for %(object)s: %(outcome)s."),
-                command=command.name,
-                object=command.object_name,
-                outcome=RegistryCommand.Outcome(record.outcome).label,
-            ),
-            actor=actor,
-            channel=channel,
-            subject=subject,
-            domain_name=domain_name,
-            data={
-                "command": command.name,
-                "object": command.object_name,
-                "cl_trid": record.cl_trid,
-                "sv_trid": record.sv_trid,
-                "code": record.result_code,
-                "outcome": record.outcome,
-                "attempt": record.attempts,
-                "registrar": record.registrar_client_id,
-            },
         )
 
     # ------------------------------------------------------------------ conveniences

@@ -7,11 +7,10 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from workflows.history import diff, history_text, record_event
-from workflows.models import Channel, EventType
+from workflows.history import diff
 
+from . import events
 from .epp.data import DomainInfo
 from .models import Domain, Registrar
 
@@ -57,16 +56,5 @@ def apply_domain_info(domain: Domain, info: DomainInfo) -> dict[str, list[Any]]:
     with transaction.atomic():
         domain.save()
         if changes:
-            record_event(
-                event_type=EventType.DOMAIN_SYNCED,
-                summary=history_text(
-                    _("%(domain)s read from the registry; changed: %(fields)s."),
-                    domain=domain.display_name,
-                    fields=", ".join(changes),
-                ),
-                channel=Channel.SYSTEM,
-                subject=domain,
-                domain_name=domain.name,
-                changes=changes,
-            )
+            events.domain_synced(domain, changes)
     return changes

@@ -36,9 +36,10 @@ from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from .history import history_text, record_event
+from . import events
+from .history import history_text
 from .mail import send_plain_mail
-from .models import Channel, EventType, TaskDeadline, TaskDeadlineState
+from .models import EventType, TaskDeadline, TaskDeadlineState
 from .roles import SUPERVISOR_PERMISSION, Role, Team, team_permission
 
 logger = logging.getLogger(__name__)
@@ -242,19 +243,6 @@ def _is_supervisor(user: User) -> bool:
     return user.has_perm(SUPERVISOR_PERMISSION)
 
 
-def _record(task: Task, *, event_type: EventType, summary: str, actor=None, data=None) -> None:
-    artifact = task.process.artifact if task.process.artifact_object_id else None
-    record_event(
-        event_type=event_type,
-        summary=summary,
-        actor=actor,
-        channel=Channel.WEB if actor is not None else Channel.SYSTEM,
-        subject=artifact,
-        domain_name=getattr(artifact, "domain_name", "") or "",
-        data={"task": task.pk, "flow_task": task_ref(task), "process": task.process_id, **(data or {})},
-    )
-
-
 def _open(task: Task) -> None:
     if task.finished is not None or task.status in (STATUS.DONE, STATUS.CANCELED):
         raise QueueRefused(_("This task is already finished."))
@@ -273,7 +261,7 @@ def claim_task(*, task: Task, user: User) -> Task:
         if not activation.assign.has_perm(user):
             raise QueueRefused(_("You may not take this task."))
         activation.assign(user)
-        _record(
+        events.task_event(
             task,
             event_type=EventType.TASK_CLAIMED,
             summary=history_text(_("Task #%(task)s taken by %(user)s"), task=task.pk, user=user.username),
@@ -298,7 +286,7 @@ def release_task(*, task: Task, user: User) -> Task:
         _may_manage(user, task)
         previous = task.owner
         activation.unassign()
-        _record(
+        events.task_event(
             task,
             event_type=EventType.TASK_RELEASED,
             summary=history_text(
@@ -323,7 +311,7 @@ def reassign_task(*, task: Task, user: User, to_user: User) -> Task:
             raise QueueRefused(_("This person may not take this task."))
         previous = task.owner
         activation.reassign(to_user)
-        _record(
+        events.task_event(
             task,
             event_type=EventType.TASK_REASSIGNED,
             summary=history_text(
@@ -391,7 +379,7 @@ def warn_and_escalate(*, now: datetime | None = None) -> int:
                 if due.status == WARNING and state.warned_at is None:
                     state.warned_at = now
                     state.save(update_fields=["warned_at"])
-                    _record(
+                    events.task_event(
                         task,
                         event_type=EventType.TASK_DEADLINE_WARNING,
                         summary=history_text(
@@ -420,7 +408,7 @@ def warn_and_escalate(*, now: datetime | None = None) -> int:
                 elif due.status == OVERDUE and state.escalated_at is None:
                     state.escalated_at = now
                     state.save(update_fields=["escalated_at"])
-                    _record(
+                    events.task_event(
                         task,
                         event_type=EventType.TASK_ESCALATED,
                         summary=history_text(
