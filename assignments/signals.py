@@ -1,4 +1,6 @@
-"""A party who edits their registrant profile while a cesja waits for signatures gets a new
+"""What other apps hear of a cesja, and what a cesja hears of other apps.
+
+A party who edits their registrant profile while a cesja waits for signatures gets a new
 form version: the form must never show data the profile no longer has.
 
 Heard through ``accounts.signals.registrant_changed``, sent in the transaction that changed
@@ -10,11 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
+from django.dispatch import Signal
 
 from accounts.models import Registrant
 from workflows import outbox
 
 from .models import RECEIVING, Cesja
+
+# A cesja completed: ``cesja`` and the ``domains`` that changed hands. Sent in the completing
+# step's transaction, so what its receivers change commits with it.
+cesja_completed = Signal()
 
 
 def on_registrant_changed(

@@ -1,13 +1,16 @@
 """What follows a step of a domain we hold, as the outbox relay carries it out: the mail that
-brings the registrant the code we issued, the code sealed until then."""
+brings the registrant the code we issued (the code sealed until then), and the unsetting of
+every code at the registry when the domain changes hands."""
 
 from __future__ import annotations
 
+from registry.epp.results import RegistryUnavailable
+from registry.models import Domain
 from workflows import sealing
 from workflows.models import OutboxMessage
-from workflows.outbox import handles
+from workflows.outbox import RetryLater, handles
 
-from . import emails
+from . import emails, services
 from .models import AuthInfoCode
 
 
@@ -29,3 +32,14 @@ def mail_issued_code(message: OutboxMessage) -> None:
         language=emails.language_of(registrant.account if registrant else None),
         context={"domain": domain, "code": code, "expires_at": issued.expires_at},
     )
+
+
+@handles("domains.unset_authinfo")
+def unset_authinfo(message: OutboxMessage) -> None:
+    domain = Domain.objects.select_related("sponsor").get(pk=message.payload["domain"])
+    if not domain.sponsor.is_us:
+        return  # it left us meanwhile: its code is its new registrar's business
+    try:
+        services.unset_at_registry(domain, idempotency_key=f"authinfo:{domain.pk}:void:{message.pk}")
+    except RegistryUnavailable:
+        raise RetryLater(reason="the registry cannot be reached") from None

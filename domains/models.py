@@ -15,6 +15,7 @@ class AuthInfoCode(models.Model):
         EXPIRED = "expired", _("its validity ended")
         TRANSFERRED = "transferred", _("the domain was transferred")
         REPLACED = "replaced", _("a new code was issued")
+        ASSIGNED = "assigned", _("the domain changed hands by cesja")
 
     domain = models.ForeignKey("registry.Domain", on_delete=models.PROTECT, related_name="authinfo_codes")
     code_digest = models.CharField(max_length=64, editable=False)

@@ -5,16 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from registry.models import Domain
-from workflows.cases import now
 
+from . import services
 from .models import AuthInfoCode
 
 
 def codes_die_with_the_transfer(sender: Any, transfer: Any, domain: Domain, **kwargs: Any) -> None:
-    """A domain that left us by transfer has a code from the registry nobody knows: every code
-    we issued for it is void, in the same transaction as the completed transfer."""
-    if transfer.is_incoming:
-        return
-    AuthInfoCode.objects.filter(domain=domain, reset_at__isnull=True).update(
-        reset_at=now(), reset_reason=AuthInfoCode.ResetReason.TRANSFERRED
-    )
+    """A domain changed hands by transfer: every code issued before is void, in the same
+    transaction as the completed transfer. One that came to us is also unset at the registry:
+    we do not rely on the registry having replaced the code the customer brought."""
+    services.void_codes(domain, AuthInfoCode.ResetReason.TRANSFERRED, at_registry=transfer.is_incoming)
+
+
+def codes_die_with_the_cesja(sender: Any, cesja: Any, domains: list[Domain], **kwargs: Any) -> None:
+    """A domain changed hands by cesja: the previous registrant's codes are void here and at
+    the registry, in the same transaction as the completed cesja."""
+    for domain in domains:
+        services.void_codes(domain, AuthInfoCode.ResetReason.ASSIGNED, at_registry=True)

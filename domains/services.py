@@ -99,19 +99,33 @@ def set_transfer_lock(*, domain: Domain, locked: bool, actor, channel) -> None:
     domain.statuses = row.statuses
 
 
+def void_codes(domain: Domain, reason: str, *, at_registry: bool) -> int:
+    """The domain changed hands: every code issued before is void, in the caller's transaction,
+    and (``at_registry``, for a domain we sponsor) unset at the registry by the outbox, the way
+    RFC 9154 says, so that nobody can use a code given out before. Returns how many of ours
+    were still valid."""
+    voided = AuthInfoCode.objects.filter(domain=domain, reset_at__isnull=True).update(
+        reset_at=now(), reset_reason=reason
+    )
+    if at_registry:
+        outbox.emit("domains.unset_authinfo", {"domain": domain.pk, "reason": reason}, case=domain)
+    return voided
+
+
+def unset_at_registry(domain: Domain, *, idempotency_key: str) -> None:
+    """No code works for the domain any more: ``<domain:null/>`` in its authInfo."""
+    with gateway() as registry:
+        registry.update_domain(domain.name, remove_authinfo=True, idempotency_key=idempotency_key)
+
+
 def reset_expired_authinfo_codes() -> int:
-    """Codes whose validity ended are replaced at the registry by one nobody knows."""
+    """Codes whose validity ended are unset at the registry (RFC 9154), so that none works."""
     count = 0
     for issued in AuthInfoCode.objects.filter(reset_at__isnull=True, expires_at__lte=now()).select_related(
         "domain__sponsor"
     ):
         if issued.domain.sponsor.is_us:
-            with gateway() as registry:
-                registry.update_domain(
-                    issued.domain.name,
-                    authinfo=sealing.new_authinfo(),
-                    idempotency_key=f"authinfo:{issued.pk}:reset",
-                )
+            unset_at_registry(issued.domain, idempotency_key=f"authinfo:{issued.pk}:reset")
         with transaction.atomic():
             if not AuthInfoCode.objects.filter(pk=issued.pk, reset_at__isnull=True).update(
                 reset_at=now(), reset_reason=AuthInfoCode.ResetReason.EXPIRED

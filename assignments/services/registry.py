@@ -21,6 +21,7 @@ from workflows.locks import lock_rows
 from .. import events
 from ..kind import CESJE
 from ..models import Cesja, CesjaDomain, State
+from ..signals import cesja_completed
 from .steps import close_items, gateway, mail
 
 # A registry contact's phone, as EPP carries it (RFC 5733 e164): +CC.NUMBER
@@ -99,6 +100,7 @@ def _complete(cesja_id: int, handle: str) -> Cesja | None:
         current.save()
         new_holder = current.cesjonariusz
         trids = {}
+        moved = []
         items = list(current.items.order_by("domain_name"))
         lock_rows(Domain.objects.filter(pk__in=[item.domain_id for item in items]))
         for item in items:
@@ -107,9 +109,11 @@ def _complete(cesja_id: int, handle: str) -> Cesja | None:
             domain.registrant = new_holder
             domain.save(update_fields=["registrant"])
             trids[item.domain_name] = item.cl_trid
+            moved.append(domain)
             # In the same transaction: whoever sees "completed" sees the domain moved too.
             events.domain_passed(current, domain, item, old_registrant=old, handle=handle)
         close_items(current)
+        cesja_completed.send(sender=Cesja, cesja=current, domains=moved)
         events.state_changed(
             current,
             _("Cesja %(number)s completed: %(domains)s now held by %(party)s."),

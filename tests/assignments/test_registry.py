@@ -69,8 +69,50 @@ def test_a_registry_outage_during_execution(
     for domain in domains:
         assert cesja_world.registry_registrant(domain.name) == registrant_b.registry_handle
     assert cesja_world.handled("contact:create") == contacts + 1
-    assert cesja_world.handled("domain:update") == updates + 2
+    # The registrant changed, then every earlier code unset (RFC 9154), each once.
+    cesja_jobs.wait_for(lambda: cesja_world.handled("domain:update") >= updates + 2 + 2)
+    assert cesja_world.handled("domain:update") == updates + 2 + 2
     assert RegistryCommand.objects.filter(command="contact:create", outcome="success").count() == 1
     assert events(cesja, EventType.CESJA_REGISTRY_STEP).count() == 3
     assert events(cesja, EventType.CESJA_REGISTRY_DELAYED).count() == 1
     assert cesja.registry_tries == 0 and cesja.registry_error == ""
+
+
+def test_the_cedents_code_dies_with_the_cesja(
+    cesja_world, cesja_jobs, customer_a, registrant_a, organisation_a, domains_staff, epp_client
+):
+    from domains.models import AuthInfoCode
+    from domains.services import issue_authinfo
+    from registry.epp.results import InvalidAuthInfo
+
+    domain = cesja_world.domain(registrant_a)
+    code = issue_authinfo(domain=domain, actor=customer_a, channel=Channel.WEB)
+    assert cesja_world.sandbox.store.authinfo_matches(domain.name, code)
+    cesja = start_cesja(
+        initiator=customer_a,
+        side=Side.CEDENT,
+        domains=[domain],
+        cedent_registrant=registrant_a,
+        cesjonariusz_registrant=organisation_a,
+        reason=Reason.PERSON_TO_FIRM,
+        actor=customer_a,
+        channel=Channel.WEB,
+    )
+    submit_signed_document(
+        cesja=cesja, uploaded_file=scan_of_current_form(cesja), kind="signed_form", actor=customer_a
+    )
+    tick_everything(cesja, domains_staff[0])
+    approve_cesja(cesja=cesja, actor=domains_staff[0], channel=Channel.WEB)
+    wait_state(cesja_jobs, cesja, State.COMPLETED)
+
+    # Void here at once, in the completing step; unset at the registry by what follows it.
+    issued = AuthInfoCode.objects.get(domain=domain)
+    assert issued.reset_reason == AuthInfoCode.ResetReason.ASSIGNED and not issued.is_valid
+    cesja_jobs.wait_for(lambda: not cesja_world.sandbox.store.authinfo_matches(domain.name, code))
+    # The previous registrant's code no longer moves the domain away.
+    try:
+        epp_client("webpartner").transfer_request(domain.name, code)
+    except InvalidAuthInfo as refused:
+        assert refused.code == 2202
+    else:
+        raise AssertionError("the registry accepted a code issued before the cesja")

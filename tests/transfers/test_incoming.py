@@ -71,6 +71,9 @@ def test_completed_when_the_losing_registrar_approves(
     domain = Domain.objects.get(name=remote.name)
     assert domain.sponsor == transfer_world.us and domain.registrant == registrant_a
     assert Domain.objects.of_account(customer_a).held_by_us().filter(pk=domain.pk).exists()
+    # The code the customer brought is unset by us (RFC 9154), not left to the registry.
+    transfer_jobs.wait_for(lambda: transfer_world.sandbox.store.domain(remote.name).authinfo_hash is None)
+    assert not transfer_world.sandbox.store.authinfo_matches(remote.name, remote.authinfo)
     assert [e.changes["state"][1] for e in state_events(transfer)] == [
         "awaiting_confirmation",
         "submitting",

@@ -69,6 +69,8 @@ def test_an_expired_code_is_reset_at_the_registry(transfer_world, customer_a, re
     issued = AuthInfoCode.objects.get()
     assert issued.reset_reason == AuthInfoCode.ResetReason.EXPIRED
     assert not transfer_world.sandbox.store.authinfo_matches(domain.name, code)
+    # Unset the way RFC 9154 says (<domain:null/>), not replaced by another code.
+    assert transfer_world.sandbox.store.domain(domain.name).authinfo_hash is None
 
 
 def test_lock_and_unlock(transfer_world, customer_a, registrant_a, epp_client):
