@@ -1,14 +1,43 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from workflows.models import Channel, EventType
 
 from . import selectors
 
+# The dates a search may name: the product's records begin long after the first and end long
+# before the last; outside them a date is a typo, and at the calendar's ends a day more or less
+# does not exist.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
 
-class RequestSearchForm(forms.Form):
+
+def period_field(label) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[MinValueValidator(EARLIEST), MaxValueValidator(LATEST)],
+    )
+
+
+class PeriodForm(forms.Form):
+    """A form with a period (``date_from``, ``date_to``) whose end is not before its start."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end of the period is before its start."))
+        return cleaned
+
+
+class RequestSearchForm(PeriodForm):
     # Who and what first, as an auditor asks; then kind, state, channel and the period.
     field_order = [
         "domain",
@@ -44,27 +73,12 @@ class RequestSearchForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel"), required=False, choices=[("", _("any")), *Channel.choices]
     )
-    date_from = forms.DateField(
-        label=_("Started from"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    date_to = forms.DateField(
-        label=_("Started until"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    date_from = period_field(_("Started from"))
+    date_to = period_field(_("Started until"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [("", _("any")), *selectors.state_choices()]
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", _("The end of the period is before its start."))
-        return cleaned
 
     def filters(self) -> selectors.RequestFilters:
         """The filters of a valid form; an invalid one finds nothing rather than everything,
@@ -87,7 +101,7 @@ class RequestSearchForm(forms.Form):
         )
 
 
-class HistorySearchForm(forms.Form):
+class HistorySearchForm(PeriodForm):
     domain = forms.CharField(label=_("Domain"), required=False, max_length=253)
     actor = forms.CharField(
         label=_("Who"), required=False, max_length=150, help_text=_("User name, or “system”.")
@@ -98,19 +112,8 @@ class HistorySearchForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel"), required=False, choices=[("", _("any"))] + list(Channel.choices)
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", _("The end of the period is before its start."))
-        return cleaned
+    date_from = period_field(_("From"))
+    date_to = period_field(_("To"))
 
     def filters(self) -> selectors.HistoryFilters:
         """The filters of a valid form; an invalid one filters nothing rather than guessing."""

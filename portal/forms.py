@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry import selectors
 from registry.names import DomainName, parse_domain_name
+from workflows.queues import MAX_AGE_DAYS
 
 
 class DomainCheckForm(forms.Form):
@@ -34,7 +35,9 @@ class QueueFilterForm(forms.Form):
         required=False,
         choices=[("new", _("Waiting")), ("assigned", _("Held by someone")), ("all", _("All"))],
     )
-    older_than = forms.IntegerField(label=_("Older than (days)"), required=False, min_value=0)
+    older_than = forms.IntegerField(
+        label=_("Older than (days)"), required=False, min_value=0, max_value=MAX_AGE_DAYS
+    )
     deadline = forms.ChoiceField(
         label=_("Deadline"),
         required=False,

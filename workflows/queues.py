@@ -438,6 +438,11 @@ def warn_and_escalate(*, now: datetime | None = None) -> int:
     return done
 
 
+# Older than this no task can be: a larger number asks for nothing (and a date before the
+# calendar's first day).
+MAX_AGE_DAYS = 36500
+
+
 def parse_filters(data) -> QueueFilters:
     """Filters from a query string; anything unknown is ignored."""
     state = data.get("state", "new")
@@ -453,6 +458,8 @@ def parse_filters(data) -> QueueFilters:
         older_days = None
     if older_days is not None and older_days < 0:
         older_days = None
+    if older_days is not None:
+        older_days = min(older_days, MAX_AGE_DAYS)
     flow_task = data.get("type", "")
     if flow_task and flow_task not in deadline_table():
         flow_task = ""
