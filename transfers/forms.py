@@ -15,16 +15,20 @@ from .policy import TransferPolicy
 AUTHINFO_MAX_LENGTH = 64  # EPP pwType has no limit; registries accept far less than this
 
 
+class CodeInput(forms.TextInput):
+    """Plain text, so the customer sees what they paste from the e-mail; but a form shown again
+    after an error never carries the code back, and the browser does not remember it."""
+
+    def format_value(self, value):
+        return None
+
+
 def _authinfo_field(label: str) -> forms.CharField:
-    # A secret: the browser must not remember it, and a form shown again after an error
-    # never carries it back (render_value=False), so the customer types it again.
     return forms.CharField(
         label=label,
         max_length=AUTHINFO_MAX_LENGTH,
         strip=True,
-        widget=forms.PasswordInput(
-            render_value=False, attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"}
-        ),
+        widget=CodeInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"}),
         help_text=_("The code the current registrar gave you. Letters and digits count: type it exactly."),
     )
 

@@ -97,20 +97,39 @@ def test_mail_in_the_language_the_customer_chose(transfer_world, customer_a, cus
     assert {m.subject.split()[0] for m in confirm_mails} == {"Prosimy", "Please"}
 
 
-def test_wrong_codes_are_limited_per_account_and_per_domain(
+def test_wrong_codes_are_limited_per_account_and_domain(
     transfer_world, customer_a, customer_b, sandbox_domain
 ):
     remote = sandbox_domain(sponsor="nordhost")
     for attempt in range(5):
         with pytest.raises(Refused, match="authinfo"):
             start(customer_a, remote, authinfo=f"Wrong-{attempt}-code")
-    with pytest.raises(Refused, match="Too many"):
-        start(customer_a, sandbox_domain(sponsor="nordhost"))  # even the right code, for an hour
-    with pytest.raises(Refused, match="Too many"):
-        start(customer_b, remote)  # this domain, from any account
+    # This domain from this account waits, and the message says until when.
+    waits = r"wrong transfer codes for this domain in the last hour\. From \w.+ you can try again"
+    with pytest.raises(Refused, match=waits):
+        start(customer_a, remote)
     assert AuthInfoAttempt.objects.filter(outcome=AuthInfoAttempt.Outcome.WRONG).count() == 5
-    AuthInfoAttempt.objects.update(attempted_at=timezone.now() - timedelta(hours=2))
+    # Not the customer's other domains, and not another customer: typos punish nobody else.
+    assert start(customer_a, sandbox_domain(sponsor="nordhost")).state == State.AWAITING_CONFIRMATION
     assert start(customer_b, remote).state == State.AWAITING_CONFIRMATION
+
+
+def test_many_wrong_codes_across_domains_stop_the_account_for_an_hour(
+    transfer_world, customer_a, sandbox_domain
+):
+    from transfers.services.checks import WRONG_CODES_PER_ACCOUNT
+
+    remote = sandbox_domain(sponsor="nordhost")
+    AuthInfoAttempt.objects.bulk_create(
+        AuthInfoAttempt(
+            account=customer_a, domain_name=f"scan-{n}.pl", code_digest=f"{n:064d}", outcome="wrong"
+        )
+        for n in range(WRONG_CODES_PER_ACCOUNT)
+    )
+    with pytest.raises(Refused, match=r"from your account in the last hour\. From \w.+ you can try again"):
+        start(customer_a, remote)
+    AuthInfoAttempt.objects.update(attempted_at=timezone.now() - timedelta(hours=2))
+    assert start(customer_a, remote).state == State.AWAITING_CONFIRMATION
 
 
 def test_a_new_policy_version_applies_to_new_requests_only(transfer_world, customer_a, sandbox_domain):

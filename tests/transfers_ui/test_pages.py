@@ -3,6 +3,7 @@ and that a code typed or issued never lands where it should not."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -26,11 +27,14 @@ def _page(response) -> str:
 # --- starting a transfer ------------------------------------------------------------------------
 
 
-def test_start_page_offers_own_profiles_and_a_password_field(
+def test_start_page_offers_own_profiles_and_a_plain_code_field(
     client_for, customer_a, registrant_a, registrant_b, transfer_world
 ) -> None:
     page = _page(client_for(customer_a).get(reverse("transfers:start")))
-    assert 'type="password"' in page and 'autocomplete="off"' in page
+    # The code is copied from an e-mail: the customer sees what they paste; the browser keeps nothing.
+    [code_input] = re.findall(r'<input[^>]*name="authinfo"[^>]*>', page)
+    assert 'type="text"' in code_input and 'autocomplete="off"' in code_input
+    assert 'type="password"' not in page
     assert "Jan Kowalski" in page
     assert "Anna Nowak" not in page
 

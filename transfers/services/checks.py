@@ -24,7 +24,11 @@ logger = logging.getLogger("transfers.services")
 
 TRANSFER_LOCK_STATUSES = ("clientTransferProhibited", "serverTransferProhibited")
 
+# Wrong codes are counted per account: one customer's typos never block another customer, nor
+# the same customer's other domains. Per domain a typo or two is human; across many domains in
+# an hour it is a scan.
 WRONG_CODE_LIMIT = 5
+WRONG_CODES_PER_ACCOUNT = 30
 WRONG_CODE_WINDOW = timedelta(hours=1)
 
 
@@ -38,22 +42,34 @@ def check_code_format(authinfo: str) -> str:
     return code
 
 
+def _blocked_until(attempts, limit: int):
+    """When the oldest of the last ``limit`` wrong codes leaves the window, or None if fewer."""
+    latest = list(attempts.order_by("-attempted_at").values_list("attempted_at", flat=True)[:limit])
+    return latest[-1] + WRONG_CODE_WINDOW if len(latest) >= limit else None
+
+
 def check_rate_limit(account, domain_name: str, code_digest: str) -> None:
     since = now() - WRONG_CODE_WINDOW
-    wrong = AuthInfoAttempt.objects.filter(outcome=AuthInfoAttempt.Outcome.WRONG, attempted_at__gte=since)
-    if account is not None and wrong.filter(account=account).count() >= WRONG_CODE_LIMIT:
+    mine = AuthInfoAttempt.objects.filter(
+        outcome=AuthInfoAttempt.Outcome.WRONG, attempted_at__gte=since, account=account
+    )
+    until = _blocked_until(mine.filter(domain_name=domain_name), WRONG_CODE_LIMIT)
+    if until is not None:
+        raise Refused(
+            _(
+                "You entered %(count)s wrong transfer codes for this domain in the last hour. From "
+                "%(when)s you can try again; check the code with the current registrar first."
+            )
+            % {"count": WRONG_CODE_LIMIT, "when": when(until)}
+        )
+    until = _blocked_until(mine, WRONG_CODES_PER_ACCOUNT)
+    if until is not None:
         raise Refused(
             _(
                 "Too many wrong transfer codes were entered from your account in the last hour. "
-                "Please check the code with the current registrar and try again later."
+                "From %(when)s you can try again."
             )
-        )
-    if wrong.filter(domain_name=domain_name).count() >= WRONG_CODE_LIMIT:
-        raise Refused(
-            _(
-                "Too many wrong transfer codes were entered for this domain in the last hour. "
-                "Please try again later."
-            )
+            % {"when": when(until)}
         )
     if AuthInfoAttempt.objects.filter(
         domain_name=domain_name, code_digest=code_digest, outcome=AuthInfoAttempt.Outcome.WRONG
