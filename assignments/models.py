@@ -238,6 +238,18 @@ class Cesja(ConcurrentTransitionMixin, RegistryRetry):
             self.side_of(user) or getattr(user, "is_back_office", False)
         )
 
+    def checklist_items(self) -> list[str]:
+        """The checklist items that apply: the representation is checked only when a party is
+        an organisation."""
+        organisations = [
+            party
+            for party in (self.cedent, self.cesjonariusz)
+            if party is not None and party.kind == party.Kind.ORGANISATION
+        ]
+        return [
+            item for item in ChecklistItem.values if item != ChecklistItem.REPRESENTATION_OK or organisations
+        ]
+
     def domain_names(self) -> list[str]:
         return [item.domain_name for item in self.items.all()]
 

@@ -130,10 +130,11 @@ def _party(registrant) -> dict[str, Any]:
 
 
 def checklist_state(cesja: Cesja) -> dict[str, ChecklistTick | None]:
-    """The latest tick of each item in the current verification round."""
-    state: dict[str, ChecklistTick | None] = dict.fromkeys(ChecklistItem.values)
+    """The latest tick of each item that applies, in the current verification round."""
+    state: dict[str, ChecklistTick | None] = dict.fromkeys(cesja.checklist_items())
     for tick in cesja.ticks.filter(round=cesja.verification_round).select_related("ticked_by").order_by("id"):
-        state[tick.item] = tick
+        if tick.item in state:
+            state[tick.item] = tick
     return state
 
 
@@ -146,7 +147,7 @@ def verification_sheet(cesja: Cesja) -> VerificationSheet:
         current_form=next((f for f in forms if f.superseded_at is None), None),
         forms=forms,
         documents=list(ReceivedDocument.objects.for_case(cesja).order_by("id")),
-        checklist=[(code, str(label), ticks[code]) for code, label in ChecklistItem.choices],
+        checklist=[(code, str(ChecklistItem(code).label), tick) for code, tick in ticks.items()],
         approvals=list(cesja.approvals.filter(round=cesja.verification_round).select_related("approved_by")),
         late=cesja.verification_is_late,
     )

@@ -49,6 +49,8 @@ def tick_checklist(
     with CESJE.step(cesja.pk) as current:
         if current.state not in VERIFICATION_STATES:
             raise CESJE.conflict(current)
+        if item not in current.checklist_items():
+            raise Refused(_("This checklist item does not apply to this cesja."))
         tick = ChecklistTick.objects.create(
             cesja=current,
             round=current.verification_round,

@@ -8,7 +8,7 @@ from django.core import mail
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from assignments.models import Cesja, ChecklistItem
+from assignments.models import Cesja
 from assignments.services import current_form, tick_checklist
 from tests.fixtures.assignments import signed_scan
 from tests.steps import process_registry, wait_state  # noqa: F401 - the suite's shared helpers
@@ -33,7 +33,7 @@ def scan_of_current_form(cesja: Cesja):
 
 
 def tick_everything(cesja: Cesja, staff) -> None:
-    for item in ChecklistItem.values:
+    for item in Cesja.objects.get(pk=cesja.pk).checklist_items():
         tick_checklist(cesja=cesja, item=item, checked=True, note=f"{item} checked", actor=staff)
 
 

@@ -467,3 +467,16 @@ def test_only_the_invited_account_claims_the_invitation(
     assert not events(cesja, EventType.CESJA_PARTY_CHANGED).exists()
     assert claim_invitation(token=token, actor=customer_b, channel=Channel.WEB).pk == cesja.pk
     assert cesja.invitations.get().used_by == customer_b
+
+
+def test_the_checklist_asks_only_what_applies(
+    cesja_world, customer_a, registrant_a, organisation_a, registrant_b
+):
+    from assignments.models import Cesja, ChecklistItem
+
+    to_a_firm = own_firm_cesja(customer_a, registrant_a, organisation_a, [cesja_world.domain(registrant_a)])
+    assert ChecklistItem.REPRESENTATION_OK in Cesja.objects.get(pk=to_a_firm.pk).checklist_items()
+    between_people = Cesja(cedent=registrant_a, cesjonariusz=registrant_b)
+    assert between_people.checklist_items() == [
+        item for item in ChecklistItem.values if item != ChecklistItem.REPRESENTATION_OK
+    ]

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from accounts.models import User
 from assignments import services
-from assignments.models import Cesja, ChecklistItem, Reason, Side, State
+from assignments.models import Cesja, Reason, Side, State
 from registry.models import Domain
 from workflows.models import Channel
 
@@ -57,7 +57,7 @@ def invitation_token(address: str) -> str:
 
 
 def tick_all(cesja: Cesja, staff: User) -> None:
-    for item in ChecklistItem.values:
+    for item in Cesja.objects.get(pk=cesja.pk).checklist_items():
         services.tick_checklist(
             cesja=cesja, item=item, checked=True, note="", actor=staff, channel=Channel.WEB
         )

@@ -290,9 +290,9 @@ def test_the_verification_sheet_shows_expected_data_and_documents(
     assert reverse("documents:download_received", args=[document.pk]) in page
     assert document.sha256 in page
     assert "<iframe" not in page and "<embed" not in page and "<object" not in page
-    assert page.count(reverse("assignments:tick", args=[cesja_in_verification.pk])) == len(
-        ChecklistItem.values
-    )
+    # Only what applies: the representation line only when a party is an organisation.
+    applicable = Cesja.objects.get(pk=cesja_in_verification.pk).checklist_items()
+    assert page.count(reverse("assignments:tick", args=[cesja_in_verification.pk])) == len(applicable)
 
 
 def test_ticking_and_unticking_the_checklist(client_for, domains_staff, cesja_in_verification) -> None:
@@ -309,6 +309,18 @@ def test_ticking_and_unticking_the_checklist(client_for, domains_staff, cesja_in
     # Nonsense is refused and records nothing.
     client.post(url, {"item": "no_such_item", "checked": "1"})
     assert ChecklistTick.objects.count() == 2
+
+
+def test_a_checklist_item_that_does_not_apply_is_refused(
+    client_for, domains_staff, cesja_in_verification
+) -> None:
+    # Two people: nobody represents an organisation, so that line is not asked and not taken.
+    client = client_for(domains_staff[0])
+    url = reverse("assignments:tick", args=[cesja_in_verification.pk])
+    client.post(url, {"item": "representation_ok", "checked": "1", "note": ""})
+    assert not ChecklistTick.objects.exists()
+    page = _page(client.get(reverse("assignments:verify", args=[cesja_in_verification.pk])))
+    assert 'id="check-representation_ok"' not in page
 
 
 def test_approval_only_with_the_whole_checklist(client_for, domains_staff, cesja_in_verification) -> None:
