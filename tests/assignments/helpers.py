@@ -8,12 +8,12 @@ from django.core import mail
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from assignments.models import Cesja
-from assignments.services import current_form, tick_checklist
+from assignments.models import Cesja, Reason, Side
+from assignments.services import current_form, start_cesja, submit_signed_document, tick_checklist
 from tests.fixtures.assignments import signed_scan
 from tests.steps import process_registry, wait_state  # noqa: F401 - the suite's shared helpers
 from workflows.flowsync import process_of
-from workflows.models import HistoryEvent
+from workflows.models import Channel, HistoryEvent
 
 INVITATION_LINK = re.compile(r"/cesje/invitation/([A-Za-z0-9_-]+)/")
 
@@ -52,3 +52,22 @@ def open_tasks(cesja: Cesja) -> list[Task]:
 
 def subjects(address: str) -> list[str]:
     return [m.subject for m in mail.outbox if address in m.to]
+
+
+def ready_for_approval(domain, customer, cedent, cesjonariusz, staff):
+    """A cesja of ``domain`` with its signed form on file and every checklist item ticked."""
+    cesja = start_cesja(
+        initiator=customer,
+        side=Side.CEDENT,
+        domains=[domain],
+        cedent_registrant=cedent,
+        cesjonariusz_registrant=cesjonariusz,
+        reason=Reason.PERSON_TO_FIRM,
+        actor=customer,
+        channel=Channel.WEB,
+    )
+    submit_signed_document(
+        cesja=cesja, uploaded_file=scan_of_current_form(cesja), kind="signed_form", actor=customer
+    )
+    tick_everything(cesja, staff)
+    return cesja

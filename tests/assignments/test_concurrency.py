@@ -7,39 +7,20 @@ SQLite serialises writers, and the same assertions hold.
 
 from __future__ import annotations
 
-from assignments.models import Reason, Side, State
-from assignments.services import approve_cesja, start_cesja, submit_signed_document
+from assignments.models import State
+from assignments.services import approve_cesja
 from tests.steps import race
 from workflows.models import Channel, EventType
 from workflows.roles import Team
 
-from .helpers import events, scan_of_current_form, tick_everything, wait_state
-
-
-def _ready_for_approval(domain, customer, cedent, cesjonariusz, staff):
-    """A cesja of ``domain`` with its signed form on file and every checklist item ticked."""
-    cesja = start_cesja(
-        initiator=customer,
-        side=Side.CEDENT,
-        domains=[domain],
-        cedent_registrant=cedent,
-        cesjonariusz_registrant=cesjonariusz,
-        reason=Reason.PERSON_TO_FIRM,
-        actor=customer,
-        channel=Channel.WEB,
-    )
-    submit_signed_document(
-        cesja=cesja, uploaded_file=scan_of_current_form(cesja), kind="signed_form", actor=customer
-    )
-    tick_everything(cesja, staff)
-    return cesja
+from .helpers import events, ready_for_approval, wait_state
 
 
 def test_two_staff_approve_at_once(
     cesja_world, cesja_jobs, customer_a, registrant_a, organisation_a, staff_user, domains_staff
 ):
     domain = cesja_world.domain(registrant_a)
-    cesja = _ready_for_approval(domain, customer_a, registrant_a, organisation_a, domains_staff[0])
+    cesja = ready_for_approval(domain, customer_a, registrant_a, organisation_a, domains_staff[0])
     updates = cesja_world.handled("domain:update")
 
     results = race(
@@ -70,7 +51,7 @@ def test_two_second_approvers_of_a_four_eyes_cesja_at_once(
 
     domain = cesja_world.domain(registrant_a)
     CesjaPolicy.objects.filter(pk=CesjaPolicy.current().pk).update(second_approval_domains=[domain.name])
-    cesja = _ready_for_approval(domain, customer_a, registrant_a, organisation_a, domains_staff[0])
+    cesja = ready_for_approval(domain, customer_a, registrant_a, organisation_a, domains_staff[0])
     first = approve_cesja(cesja=cesja, actor=domains_staff[0], channel=Channel.WEB)
     assert first.state == State.AWAITING_SECOND_APPROVAL
     second_pair = [domains_staff[1], staff_user(Team.DOMAINS)]

@@ -10,7 +10,14 @@ from assignments.services import approve_cesja, start_cesja, submit_signed_docum
 from registry.models import RegistryCommand
 from workflows.models import Channel, EventType
 
-from .helpers import events, process_registry, scan_of_current_form, tick_everything, wait_state
+from .helpers import (
+    events,
+    process_registry,
+    ready_for_approval,
+    scan_of_current_form,
+    tick_everything,
+    wait_state,
+)
 
 
 def test_a_registry_outage_during_execution(
@@ -88,20 +95,7 @@ def test_the_cedents_code_dies_with_the_cesja(
     domain = cesja_world.domain(registrant_a)
     code = issue_authinfo(domain=domain, actor=customer_a, channel=Channel.WEB)
     assert cesja_world.sandbox.store.authinfo_matches(domain.name, code)
-    cesja = start_cesja(
-        initiator=customer_a,
-        side=Side.CEDENT,
-        domains=[domain],
-        cedent_registrant=registrant_a,
-        cesjonariusz_registrant=organisation_a,
-        reason=Reason.PERSON_TO_FIRM,
-        actor=customer_a,
-        channel=Channel.WEB,
-    )
-    submit_signed_document(
-        cesja=cesja, uploaded_file=scan_of_current_form(cesja), kind="signed_form", actor=customer_a
-    )
-    tick_everything(cesja, domains_staff[0])
+    cesja = ready_for_approval(domain, customer_a, registrant_a, organisation_a, domains_staff[0])
     approve_cesja(cesja=cesja, actor=domains_staff[0], channel=Channel.WEB)
     wait_state(cesja_jobs, cesja, State.COMPLETED)
 
