@@ -81,10 +81,6 @@ def handles(kind: str, *, local: bool = False) -> Callable[[Handler], Handler]:
     return register
 
 
-def handler_for(kind: str) -> Handler | None:
-    return _handlers.get(kind)
-
-
 def lease() -> timedelta:
     return timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
 
