@@ -155,6 +155,9 @@ class Registrant(Address):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     # the contact handle at the registry, once created there
     registry_handle = models.CharField(_("registry contact ID"), max_length=16, blank=True)
+    # Made from the contact a registry holds (a domain transferred in), not entered by the
+    # customer: it carries no identifiers until someone completes it.
+    from_registry = models.BooleanField(_("as the registry holds it"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -164,7 +167,8 @@ class Registrant(Address):
         constraints = [
             models.CheckConstraint(
                 condition=(models.Q(kind="person", name="", nip="", regon="", krs="") & ~models.Q(pesel=""))
-                | (models.Q(kind="organisation", pesel="") & ~models.Q(nip="")),
+                | (models.Q(kind="organisation", pesel="") & ~models.Q(nip=""))
+                | models.Q(from_registry=True),
                 name="registrant_identifier_by_kind",
             )
         ]

@@ -18,6 +18,14 @@ class AssignmentsConfig(AppConfig):
 
         registrant_changed.connect(on_registrant_changed, dispatch_uid="assignments.registrant_changed")
 
+        # A cesja hands domains over: the codes issued to the cedent die with it. Wired here,
+        # since a cesja depends on the domains it hands over, not the other way round.
+        from domains.receivers import codes_die_with_the_cesja
+
+        from .signals import cesja_completed
+
+        cesja_completed.connect(codes_die_with_the_cesja, dispatch_uid="domains.codes_die_with_cesja")
+
         from workflows.rounds import FLOWS, SWEEPS, register
 
         register("cesja reminders", "assignments.tasks.send_cesja_reminders", every=3600, order=SWEEPS)

@@ -3,20 +3,25 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DomainsConfig(AppConfig):
-    """What the registrant of a domain we hold does with it: its authinfo code and its
-    transfer lock."""
+    """The domains we hold: who their registrant is (as the registry says), their authinfo
+    codes and transfer lock, and our record compared with the registry's."""
 
     name = "domains"
     verbose_name = _("Domains we hold")
 
     def ready(self) -> None:
-        from assignments.signals import cesja_completed
         from transfers.signals import transfer_completed
         from workflows.rounds import REGISTRY, register
 
-        from . import consequences  # noqa: F401 - the outbox's handlers
-        from .receivers import codes_die_with_the_cesja, codes_die_with_the_transfer
+        from . import consequences, flows  # noqa: F401 - the outbox's handlers, the flow
+        from .receivers import (
+            codes_die_with_the_transfer,
+            registrant_is_read_from_the_registry,
+        )
 
         transfer_completed.connect(codes_die_with_the_transfer, dispatch_uid="domains.codes_die")
-        cesja_completed.connect(codes_die_with_the_cesja, dispatch_uid="domains.codes_die_with_cesja")
+        transfer_completed.connect(
+            registrant_is_read_from_the_registry, dispatch_uid="domains.registrant_from_registry"
+        )
+        register("domains compared with the registry", "domains.tasks.compare_with_registry", every=3600)
         register("codes reset", "domains.tasks.reset_expired_authinfo_codes", every=3600, order=REGISTRY)

@@ -4,14 +4,17 @@ every code at the registry when the domain changes hands."""
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from registry.epp.results import RegistryUnavailable
 from registry.models import Domain
 from workflows import sealing
+from workflows.mail import absolute
 from workflows.models import OutboxMessage
 from workflows.outbox import RetryLater, handles
 
-from . import emails, services
-from .models import AuthInfoCode
+from . import emails, registrants, services
+from .models import AuthInfoCode, RegistrantConfirmation
 
 
 @handles("domains.authinfo_issued", local=True)
@@ -43,3 +46,40 @@ def unset_authinfo(message: OutboxMessage) -> None:
         services.unset_at_registry(domain, idempotency_key=f"authinfo:{domain.pk}:void:{message.pk}")
     except RegistryUnavailable:
         raise RetryLater(reason="the registry cannot be reached") from None
+
+
+@handles("domains.registrant_from_registry", local=True)
+def registrant_from_registry(message: OutboxMessage) -> None:
+    # Local: the process that completed the transfer reads at once, so the domain shows in
+    # the customer's list as soon as the completion does.
+    domain = Domain.objects.select_related("sponsor").get(pk=message.payload["domain"])
+    if not domain.sponsor.is_us:
+        return  # it left again meanwhile
+    try:
+        registrants.take_registrant_from_registry(domain_id=domain.pk, account_id=message.payload["account"])
+    except RegistryUnavailable:
+        raise RetryLater(reason="the registry cannot be reached") from None
+
+
+@handles("domains.registrant_confirmation", local=True)
+def mail_registrant_confirmation(message: OutboxMessage) -> None:
+    link = RegistrantConfirmation.objects.select_related("domain", "registrant__account").get(
+        pk=message.payload["link"]
+    )
+    token = sealing.unseal(message.sealed)
+    if token is None:
+        raise ValueError("the token of this message cannot be unsealed")
+    if not link.usable:
+        return
+    emails.send(
+        "registrant_confirmation",
+        to=link.email,
+        language=emails.language_of(link.registrant.account),
+        context={
+            "domain": link.domain,
+            "registrant": link.registrant,
+            "account": link.registrant.account,
+            "url": absolute(reverse("domains:confirm_registrant", args=[token])),
+            "expires_at": link.expires_at,
+        },
+    )

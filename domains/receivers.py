@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.models import Domain
+from registry.models import Domain, RegistrantBasis
+from workflows import outbox
 
 from . import services
 from .models import AuthInfoCode
@@ -22,3 +23,18 @@ def codes_die_with_the_cesja(sender: Any, cesja: Any, domains: list[Domain], **k
     the registry, in the same transaction as the completed cesja."""
     for domain in domains:
         services.void_codes(domain, AuthInfoCode.ResetReason.ASSIGNED, at_registry=True)
+
+
+def registrant_is_read_from_the_registry(sender: Any, transfer: Any, domain: Domain, **kwargs: Any) -> None:
+    """A transfer never changes the registrant: a domain that came to us is held by whoever the
+    registry says, read after the commit (``domains.registrants``); until then it has none."""
+    if not transfer.is_incoming:
+        return
+    domain.registrant = None
+    domain.registrant_basis = RegistrantBasis.READING
+    domain.save(update_fields=["registrant", "registrant_basis"])
+    outbox.emit(
+        "domains.registrant_from_registry",
+        {"domain": domain.pk, "account": transfer.account_id, "transfer": transfer.pk},
+        case=domain,
+    )

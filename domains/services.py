@@ -19,7 +19,9 @@ from workflows.cases import is_staff, now
 from workflows.errors import Refused
 
 from . import events
+from .comparison import check_against_registry
 from .models import AuthInfoCode
+from .registrants import check_verified_registrant
 
 
 def gateway() -> RegistryGateway:
@@ -32,12 +34,14 @@ def check_domain_owner(domain: Domain, actor) -> None:
     holder = domain.holder
     if not (actor is not None and ((holder is not None and actor.pk == holder.pk) or is_staff(actor))):
         raise Refused(_("Only the registrant of %(domain)s can do this.") % {"domain": domain.display_name})
+    check_verified_registrant(domain)
 
 
 def issue_authinfo(*, domain: Domain, actor, channel) -> str:
     """A new authinfo code for a domain we hold: set at the registry, returned once (the page
     shows it once) and mailed to the registrant; we keep only its digest."""
     check_domain_owner(domain, actor)
+    check_against_registry(domain, found_by="authinfo")
     policy = TransferPolicy.current_for(domain.tld)
     if policy is None:
         raise Refused(

@@ -8,7 +8,7 @@ from celery import shared_task
 
 from registry.epp.results import RegistryUnavailable
 
-from . import services
+from . import comparison, services
 
 logger = logging.getLogger(__name__)
 
@@ -20,3 +20,8 @@ def reset_expired_authinfo_codes() -> int:
     except RegistryUnavailable:
         logger.info("authinfo reset: registry unreachable; next run will try again")
         return 0
+
+
+@shared_task(acks_late=True)
+def compare_with_registry() -> int:
+    return comparison.compare_round()

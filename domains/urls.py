@@ -8,4 +8,7 @@ urlpatterns = [
     path("domains/<int:pk>/authinfo/", views.authinfo, name="authinfo"),
     path("domains/<int:pk>/authinfo/issued/", views.authinfo_issued, name="authinfo_issued"),
     path("domains/<int:pk>/lock/", views.lock, name="lock"),
+    path("domains/<int:pk>/registrant/confirm/", views.ask_confirmation, name="ask_confirmation"),
+    path("staff/domains/differences/<int:pk>/", views.difference, name="difference"),
+    path("domains/registrant/<str:token>/", views.confirm_registrant, name="confirm_registrant"),
 ]

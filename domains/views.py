@@ -4,10 +4,11 @@ that keeps other registrars from taking it."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -15,14 +16,15 @@ from accounts.models import User
 from registry.models import Domain
 from workflows import sealing
 from workflows.access import role_required
-from workflows.decisions import carry_out, refusal_text
+from workflows.decisions import carry_out, decide, refusal_text
 from workflows.errors import Conflict, Refused
 from workflows.models import Channel
-from workflows.roles import Role
+from workflows.roles import Role, Team, team_permission
+from workflows.selectors import timeline
 
-from . import services
-from .forms import TransferLockForm
-from .models import AuthInfoCode
+from . import differences, registrants, services
+from .forms import DifferenceCheckedForm, TransferLockForm
+from .models import AuthInfoCode, RegistryDifference
 
 # The issued code waits in the session, sealed, between the POST that issues it and the
 # one page that shows it; that page takes it out, so a reload cannot show it again.
@@ -108,4 +110,103 @@ def lock(request: HttpRequest, pk: int) -> HttpResponse:
         conflicts=Conflict,
         success=success % {"domain": domain.display_name},
         done=reverse("home") + "#domains",
+    )
+
+
+@role_required(Role.CUSTOMER)
+@require_POST
+def ask_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the registrant's confirmation link to their e-mail at the registry."""
+    domain = _own_domain_or_404(request.user, pk)
+    try:
+        email = registrants.ask_registrant_to_confirm(domain=domain, actor=request.user, channel=Channel.WEB)
+    except Refused as exc:
+        messages.error(request, refusal_text(exc))
+    else:
+        messages.success(
+            request,
+            _("We sent the confirmation link to %(email)s, the registrant's e-mail at the registry.")
+            % {"email": email},
+        )
+    return redirect("domains:authinfo", pk=domain.pk)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm_registrant(request: HttpRequest, token: str) -> HttpResponse:
+    """Open to anyone with the link. A GET only shows what is confirmed (mail scanners follow
+    links); the POST confirms."""
+    link = registrants.find_confirmation(token)
+    if link is None or not link.usable:
+        return render(
+            request,
+            "domains/confirm_registrant.html",
+            {"link": link, "unusable": True},
+            status=404 if link is None else 410,
+        )
+    if request.method == "POST":
+        try:
+            domain = registrants.confirm_registrant(token=token)
+        except Refused as exc:
+            return render(
+                request,
+                "domains/confirm_registrant.html",
+                {"link": link, "unusable": True, "error": refusal_text(exc)},
+                status=410,
+            )
+        return render(
+            request, "domains/confirm_registrant.html", {"link": link, "done": True, "domain": domain}
+        )
+    return render(request, "domains/confirm_registrant.html", {"link": link})
+
+
+# The words for what a comparison found; the values stay as the registry gave them.
+DIFFERENCE_FIELDS = {
+    "registrant": _lazy("registrant (contact ID)"),
+    "statuses": _lazy("statuses"),
+    "expires_at": _lazy("expires"),
+    "sponsor": _lazy("sponsoring registrar"),
+}
+
+
+@role_required(Role.STAFF, Role.SUPERVISOR, Role.AUDITOR)
+@require_http_methods(["GET", "HEAD", "POST"])
+def difference(request: HttpRequest, pk: int) -> HttpResponse:
+    """A registry difference before the domains team: what differs, and what was done."""
+    found = get_object_or_404(
+        RegistryDifference.objects.select_related("domain__registrant__account", "resolved_by"), pk=pk
+    )
+    may_check = request.user.role == Role.STAFF and request.user.has_perm(team_permission(Team.DOMAINS))
+    form = DifferenceCheckedForm(request.POST or None) if may_check and found.resolved_at is None else None
+    if request.method == "POST":
+        if form is None:
+            return HttpResponseForbidden(_("Only the domains team checks registry differences."))
+        return decide(
+            request,
+            form,
+            lambda data: differences.resolve(
+                difference_id=found.pk, actor=request.user, channel=Channel.WEB, resolution=data["resolution"]
+            ),
+            otherwise=lambda: _difference_page(request, found, form),
+            success=_("The difference is marked as checked."),
+            done=reverse("domains:difference", args=[found.pk]),
+        )
+    return _difference_page(request, found, form)
+
+
+def _difference_page(request: HttpRequest, found: RegistryDifference, form) -> HttpResponse:
+    rows = [
+        {"label": DIFFERENCE_FIELDS.get(field, field), "ours": values[0], "registry": values[1]}
+        for field, values in sorted(found.changes.items())
+    ]
+    return render(
+        request,
+        "domains/difference.html",
+        {
+            "found": found,
+            "domain": found.domain,
+            "rows": rows,
+            "form": form,
+            "timeline": timeline(found.domain),
+        },
     )

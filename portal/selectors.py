@@ -23,6 +23,7 @@ from viewflow.workflow.models import Task
 
 from accounts.models import User
 from assignments.models import Cesja
+from domains.models import RegistryDifference
 from transfers.models import Transfer
 from workflows import queues
 from workflows.roles import BACK_OFFICE_ROLES, Team, team_permission
@@ -53,6 +54,7 @@ def task_rows(tasks, *, now: datetime | None = None) -> list[TaskRow]:
     now = now or timezone.now()
     transfer_type = ContentType.objects.get_for_model(Transfer)
     cesja_type = ContentType.objects.get_for_model(Cesja)
+    difference_type = ContentType.objects.get_for_model(RegistryDifference)
     table = queues.deadline_table()
     rows = []
     for task in tasks:
@@ -65,6 +67,8 @@ def task_rows(tasks, *, now: datetime | None = None) -> list[TaskRow]:
             request_url = reverse("transfers:detail", args=[process.artifact_object_id])
         elif process.artifact_content_type_id == cesja_type.pk and process.artifact_object_id:
             request_url = reverse("assignments:verify", args=[process.artifact_object_id])
+        elif process.artifact_content_type_id == difference_type.pk and process.artifact_object_id:
+            request_url = reverse("domains:difference", args=[process.artifact_object_id])
         rows.append(TaskRow(task=task, title=title, due=due, request_url=request_url))
     return rows
 

@@ -60,6 +60,21 @@ class DomainQuerySet(models.QuerySet):
         return self.filter(registrant__account=user)
 
 
+class RegistrantBasis(models.TextChoices):
+    """Why we take the domain's registrant profile to be the registrant the registry holds.
+    Only a verified registrant may have the code, a cesja or the lock (``is_verified``)."""
+
+    OURS = "ours", _("set by us at the registry")
+    MATCHED = "matched", _("the registry's contact is this profile's")
+    CONFIRMED = "confirmed", _("confirmed from the registrant's e-mail at the registry")
+    UNCONFIRMED = "unconfirmed", _("as the registry holds it, not confirmed")
+    READING = "reading", _("being read from the registry")
+
+    @classmethod
+    def verified(cls) -> frozenset[str]:
+        return frozenset({cls.OURS, cls.MATCHED, cls.CONFIRMED})
+
+
 class Domain(models.Model):
     name = models.CharField(_("domain name"), max_length=253, unique=True, help_text=_("A-label form"))
     tld = models.ForeignKey(Tld, on_delete=models.PROTECT, related_name="domains")
@@ -73,6 +88,9 @@ class Domain(models.Model):
         null=True,
         blank=True,
         verbose_name=_("registrant"),
+    )
+    registrant_basis = models.CharField(
+        _("registrant known by"), max_length=16, choices=RegistrantBasis.choices, default=RegistrantBasis.OURS
     )
     statuses = models.JSONField(_("EPP statuses"), default=list, blank=True)
     registry_roid = models.CharField(_("registry object ID"), max_length=89, blank=True)
@@ -109,6 +127,10 @@ class Domain(models.Model):
     def holder(self):
         """The customer account of the domain's registrant, if it has one."""
         return self.registrant.account if self.registrant_id else None
+
+    @property
+    def registrant_is_verified(self) -> bool:
+        return self.registrant_id is not None and self.registrant_basis in RegistrantBasis.verified()
 
     @property
     def is_expired(self) -> bool:

@@ -55,6 +55,7 @@ KNOWN_TASKS: dict[str, tuple[str, int, int]] = {
     "transfers/flows.OutgoingTransferFlow.staff_check": ("Outgoing transfer: staff check", 24, 4),
     "assignments/flows.CesjaFlow.verification": ("Cesja: verification", 48, 8),
     "assignments/flows.CesjaFlow.second_verification": ("Cesja: second approval", 24, 4),
+    "domains/flows.RegistryDifferenceFlow.check": ("Registry difference: check", 72, 24),
 }
 
 OK, WARNING, OVERDUE = "ok", "warning", "overdue"

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registrant
+from domains.registrants import check_verified_registrant
 from registry.models import Domain
 from registry.names import parse_domain_name
 from transfers.models import Transfer
@@ -54,6 +55,7 @@ def check_domains(domains: Sequence[Domain], cedent: Registrant) -> None:
                 _("%(domain)s is not held by %(cedent)s; only its registrant can hand it over.")
                 % {"domain": name, "cedent": cedent.display_name}
             )
+        check_verified_registrant(domain)
         if domain.is_expired:
             raise Refused(_("%(domain)s has expired. Renew it first.") % {"domain": name})
         if "pendingDelete" in (domain.statuses or []):

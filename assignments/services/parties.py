@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registrant
+from domains.comparison import check_against_registry
 from registry.models import Domain
 from workflows import outbox, sealing
 from workflows.cases import is_staff, now
@@ -107,6 +108,9 @@ def start_cesja(
         cesjonariusz, cesjonariusz_account = cesjonariusz_registrant, initiator
 
     check_domains(chosen, cedent)
+    for domain in chosen:
+        # The registry still holds each as we do: registry commands before the transaction.
+        check_against_registry(domain, found_by="cesja")
     check_party(cedent, Side.CEDENT)
     if cesjonariusz is not None:
         check_party(cesjonariusz, Side.CESJONARIUSZ)

@@ -62,7 +62,12 @@ class ContactCommands:
         where = (CONTACT, "id", handle)
         if row is None:
             raise Refusal(2303, "no such contact", element=where)
-        if row["sponsor"] != me:
+        # The sponsor of a domain the contact holds reads it too: a registrar must know the
+        # registrant of a domain it sponsors (after a transfer, the contact stays the loser's).
+        sponsors_its_domain = db.execute(
+            "SELECT 1 FROM domain WHERE registrant = ? AND sponsor = ? LIMIT 1", (handle, me)
+        ).fetchone()
+        if row["sponsor"] != me and not sponsors_its_domain:
             authinfo = authinfo_of(info, CONTACT)
             if authinfo is None:
                 raise Refusal(2201, "only the sponsoring registrar may see this contact", element=where)

@@ -67,6 +67,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     "domains:authinfo": ("domain", "L 200 404 403 403 403 403 403 403 403"),
     "domains:authinfo_issued": ("domain", "L 200 404 403 403 403 403 403 403 403"),
     "domains:lock": ("domain", "L 405 405 403 403 403 403 403 403 403"),
+    "domains:ask_confirmation": ("domain", "L 405 405 403 403 403 403 403 403 403"),
+    "domains:confirm_registrant": ("", "404 404 404 404 404 404 404 404 404 404"),
     "assignments:start": ("", "L 200 200 403 403 403 403 403 403 403"),
     # Back office and auditors are sent on to the staff page of the cesja.
     "assignments:detail": ("cesja", "L 200 200 302 302 302 302 302 302 302"),

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
-from registry.models import Domain, RegistryCommand
+from registry.models import Domain, RegistrantBasis, RegistryCommand
 from transfers.models import AuthInfoAttempt, State, Transfer
 from transfers.selectors import timeline
 from transfers.services import (
@@ -68,8 +68,16 @@ def test_completed_when_the_losing_registrar_approves(
     )
     transfer.refresh_from_db()
     assert transfer.state == State.COMPLETED and transfer.registry_status == "clientApproved"
+    # A transfer never changes the registrant: the domain is held by the registry's contact
+    # (N-OGRODNIK), not by the profile the customer named, until its registrant confirms.
+    transfer_jobs.wait_for(
+        lambda: Domain.objects.get(name=remote.name).registrant_basis != RegistrantBasis.READING
+    )
     domain = Domain.objects.get(name=remote.name)
-    assert domain.sponsor == transfer_world.us and domain.registrant == registrant_a
+    assert domain.sponsor == transfer_world.us and domain.registrant != registrant_a
+    assert domain.registrant.registry_handle == "N-OGRODNIK" and domain.registrant.from_registry
+    assert domain.registrant.account == customer_a and domain.registrant.email == "jan.kowalski@example.pl"
+    assert domain.registrant_basis == RegistrantBasis.UNCONFIRMED and not domain.registrant_is_verified
     assert Domain.objects.of_account(customer_a).held_by_us().filter(pk=domain.pk).exists()
     # The code the customer brought is unset by us (RFC 9154), not left to the registry.
     transfer_jobs.wait_for(lambda: transfer_world.sandbox.store.domain(remote.name).authinfo_hash is None)

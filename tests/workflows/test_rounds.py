@@ -37,6 +37,7 @@ KNOWN_ROUNDS = {
     "poll messages": "transfers.tasks.process_poll_messages",
     "transfers reconciled": "transfers.tasks.reconcile_pending_transfers",
     "codes reset": "domains.tasks.reset_expired_authinfo_codes",
+    "domains compared with the registry": "domains.tasks.compare_with_registry",
     "timers fired": "transfers.tasks.fire_workflow_timers",
     "flow steps": "transfers.tasks.sync_open_flows",
     "cesja reminders": "assignments.tasks.send_cesja_reminders",

@@ -317,7 +317,6 @@ def _after_completion(transfer: Transfer, data: TransferData) -> None:
             if domain is None:
                 domain = Domain(name=transfer.domain_name, tld=transfer.tld)
             domain.sponsor = us
-            domain.registrant = transfer.registrant or domain.registrant
             domain.statuses = sorted(set(domain.statuses or []) - {"pendingTransfer"})
             domain.last_transfer_at = data.action_at
             if data.expires_at is not None:
