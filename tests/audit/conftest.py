@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.db import transaction
 
 from accounts.models import Registrant, User
 from assignments.models import Cesja
 from documents.models import GeneratedDocument, ReceivedDocument
+from domains.models import RegistryDifference
 from registry.models import Domain
 from tests.assignments_ui import conftest as cesja_pages
 from tests.transfers_ui import conftest as transfer_pages
@@ -35,6 +37,7 @@ class AuditWorld:
     received: ReceivedDocument
     event: HistoryEvent
     customer: User
+    difference: RegistryDifference | None = None
 
 
 @pytest.fixture
@@ -51,4 +54,10 @@ def audit_world(
         received=ReceivedDocument.objects.for_case(cesja_in_verification).first(),
         event=HistoryEvent.objects.for_object(transfer).first(),
         customer=customer_a,
+        difference=_difference(our_domain),
     )
+
+
+def _difference(domain: Domain) -> RegistryDifference:
+    with transaction.atomic():
+        return RegistryDifference.open_for(domain, {"statuses": [[], ["serverHold"]]}, found_by="round")

@@ -66,6 +66,7 @@ def build_url(route: Route, world: AuditWorld, pk_source: str) -> str:
         "generated": world.generated.pk,
         "event": world.event.pk,
         "customer": world.customer.pk,
+        "difference": world.difference.pk if world.difference else 0,
     }
     kwargs = {}
     for param in route.params:
