@@ -29,6 +29,14 @@ from .models import RegistryDifference
 
 logger = logging.getLogger(__name__)
 
+# The words for what a comparison may find, in the history and on the team's page.
+FIELD_LABELS = {
+    "registrant": _("registrant (contact ID)"),
+    "statuses": _("statuses"),
+    "expires_at": _("expires"),
+    "sponsor": _("sponsoring registrar"),
+}
+
 # How often the round reads each domain we hold, and how many it reads per run.
 COMPARE_EVERY = timedelta(days=7)
 ROUND_BATCH = 200

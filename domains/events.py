@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registrant
@@ -139,13 +140,20 @@ def registrant_confirmed(domain: Domain, link: RegistrantConfirmation) -> Histor
     )
 
 
+def _labels(differences: dict[str, Any]) -> list[Any]:
+    from .comparison import FIELD_LABELS  # comparison writes these events
+
+    return [FIELD_LABELS.get(field, field) for field in sorted(differences)]
+
+
 def registry_difference(domain: Domain, differences: dict[str, list[Any]], *, found_by: str) -> HistoryEvent:
     return record_event(
         event_type=EventType.DOMAIN_REGISTRY_DIFFERENCE,
         summary=history_text(
             _("The registry's record of %(domain)s differs from ours (%(fields)s); for the domains team."),
             domain=domain.display_name,
-            fields=", ".join(sorted(differences)),
+            # Lazy: history_text renders them in the product's language.
+            fields=format_lazy(", ".join(["{}"] * len(differences)), *_labels(differences)),
         ),
         channel=Channel.SYSTEM,
         subject=domain,

@@ -8,7 +8,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -22,7 +21,7 @@ from workflows.models import Channel
 from workflows.roles import Role, Team, team_permission
 from workflows.selectors import timeline
 
-from . import differences, registrants, services
+from . import comparison, differences, registrants, services
 from .forms import DifferenceCheckedForm, TransferLockForm
 from .models import AuthInfoCode, RegistryDifference
 
@@ -160,15 +159,6 @@ def confirm_registrant(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "domains/confirm_registrant.html", {"link": link})
 
 
-# The words for what a comparison found; the values stay as the registry gave them.
-DIFFERENCE_FIELDS = {
-    "registrant": _lazy("registrant (contact ID)"),
-    "statuses": _lazy("statuses"),
-    "expires_at": _lazy("expires"),
-    "sponsor": _lazy("sponsoring registrar"),
-}
-
-
 @role_required(Role.STAFF, Role.SUPERVISOR, Role.AUDITOR)
 @require_http_methods(["GET", "HEAD", "POST"])
 def difference(request: HttpRequest, pk: int) -> HttpResponse:
@@ -196,7 +186,7 @@ def difference(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _difference_page(request: HttpRequest, found: RegistryDifference, form) -> HttpResponse:
     rows = [
-        {"label": DIFFERENCE_FIELDS.get(field, field), "ours": values[0], "registry": values[1]}
+        {"label": comparison.FIELD_LABELS.get(field, field), "ours": values[0], "registry": values[1]}
         for field, values in sorted(found.changes.items())
     ]
     return render(

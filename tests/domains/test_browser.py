@@ -133,3 +133,39 @@ def test_after_a_cesja_the_cedents_code_is_refused_by_the_registry(
     with pytest.raises(InvalidAuthInfo) as refused:
         epp_client("webpartner").transfer_request(domain.name, code)
     assert refused.value.code == 2202
+
+
+def test_a_difference_with_the_registry_reaches_the_domains_team_who_close_it(
+    live_server,
+    new_page: Callable[[], Page],
+    transfer_world,
+    customer_a,
+    registrant_a,
+    staff_user,
+) -> None:
+    from domains.models import RegistryDifference
+
+    from .test_registry_differences import change_at_registry
+
+    domain = transfer_world.outgoing_domain(registrant_a)
+    change_at_registry(transfer_world, domain.name, registrant=annas_contact(transfer_world))
+    customer = new_page()
+    log_in(customer, live_server.url, customer_a.username)
+    customer.goto(f"{live_server.url}/domains/{domain.pk}/authinfo/")
+    customer.get_by_role("button", name="Wydaj kod").click()
+    expect(customer.locator(".alert--error")).to_contain_text("Rejestr pokazuje innego abonenta")
+    shot(customer, "domains-code-refused-registry-differs")
+
+    staff = staff_user(Team.DOMAINS)
+    page = new_page()
+    log_in(page, live_server.url, staff.username)
+    page.get_by_role("link", name=re.compile("Rozbieżność z rejestrem")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(domain.name)
+    expect(page.locator("main")).to_contain_text(registrant_a.registry_handle)
+    page.get_by_label("Co zrobiono").fill(
+        "Klient sprzedał domenę u poprzedniego rejestratora; poproszono o cesję."
+    )
+    shot(page, "domains-registry-difference")
+    page.get_by_role("button", name="Oznacz jako sprawdzone").click()
+    expect(page.locator(".message--success")).to_contain_text("sprawdzoną")
+    assert RegistryDifference.objects.get(domain=domain).resolved_by == staff

@@ -43,7 +43,7 @@ def test_another_registrant_at_the_registry_stops_the_code_and_reaches_the_domai
     change_at_registry(transfer_world, domain.name, registrant=annas_contact(transfer_world))
 
     message = refused(lambda: issue_authinfo(domain=domain, actor=customer_a, channel=Channel.WEB))
-    assert "another registrant" in message
+    assert "innego abonenta" in message
     assert transfer_world.sandbox.store.domain(domain.name).authinfo_hash is None  # nothing was set
     domain.refresh_from_db()
     assert domain.registrant_basis == RegistrantBasis.UNCONFIRMED and not domain.registrant_is_verified
