@@ -213,3 +213,60 @@ def test_with_the_registrys_data_the_domain_lands_among_the_customers_domains(
     )
     assert second.registrant == domain.registrant
     assert Registrant.objects.filter(account=customer_a, registry_handle="N-OGRODNIK").count() == 1
+
+
+def test_the_registry_down_when_the_registrant_is_read_leaves_it_to_a_later_try(
+    transfer_world, transfer_jobs, epp_client, customer_a, registrant_a, sandbox, time_passes
+):
+    from registry.epp.data import TransferData
+    from transfers.services import apply_registry_status
+    from workflows.models import OutboxMessage
+
+    name, code = remote_domain(transfer_world, registrant=annas_contact(transfer_world))
+    transfer = start_incoming_transfer(
+        account=customer_a,
+        domain_name=name,
+        authinfo=code,
+        registrant=registrant_a,
+        actor=customer_a,
+        channel=Channel.WEB,
+    )
+    confirm_transfer(token=confirmation_token(transfer.confirmation_email))
+    transfer = wait_state(transfer_jobs, transfer, State.PENDING)
+    epp_client("nordhost").transfer_approve(name)
+
+    # The registry's answer arrived just before the registry went away.
+    port = sandbox.port
+    sandbox.stop()
+    try:
+        answer = TransferData(
+            name=name,
+            status="clientApproved",
+            requested_by=transfer_world.client_id,
+            requested_at=transfer.requested_at,
+            action_by="nordhost",
+            action_at=transfer.requested_at,
+        )
+        assert apply_registry_status(transfer.pk, answer, source="test") == "completed"
+        domain = Domain.objects.get(name=name)
+        # Completed, and said so; the registrant is not guessed: it is read when the registry is back.
+        assert domain.registrant is None and domain.registrant_basis == RegistrantBasis.READING
+        waiting = OutboxMessage.objects.get(kind="domains.registrant_from_registry")
+        assert waiting.sent_at is None and waiting.attempts >= 1
+    finally:
+        sandbox.requested_port = port
+        sandbox.start()
+        sandbox.requested_port = 0
+    time_passes(timedelta(minutes=15))
+    process_registry(
+        transfer_jobs, until=lambda: Domain.objects.get(name=name).registrant_basis != RegistrantBasis.READING
+    )
+    domain = Domain.objects.get(name=name)
+    assert (
+        domain.registrant.display_name == "Anna Nowak"
+        and domain.registrant_basis == RegistrantBasis.UNCONFIRMED
+    )
+    assert (
+        HistoryEvent.objects.for_object(domain).filter(event_type=EventType.DOMAIN_REGISTRANT_READ).count()
+        == 1
+    )
