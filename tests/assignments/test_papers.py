@@ -1,0 +1,114 @@
+"""Papers belong to their case: a scan is what its QR code says it is, and the form is printed
+in the case's language whoever's action issued it."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from assignments.services import (
+    current_form,
+    regenerate_form,
+    register_paper_document,
+    submit_signed_document,
+)
+from documents.models import ReceivedDocument
+from tests.fixtures.assignments import scan_of, signed_scan
+from workflows.errors import Refused
+from workflows.models import Channel, EventType
+
+from .helpers import events
+from .test_rules import own_firm_cesja
+
+
+def two_cesje(cesja_world, customer_a, registrant_a, organisation_a):
+    first = own_firm_cesja(customer_a, registrant_a, organisation_a, [cesja_world.domain(registrant_a)])
+    second = own_firm_cesja(customer_a, registrant_a, organisation_a, [cesja_world.domain(registrant_a)])
+    return first, second
+
+
+def test_an_upload_of_another_cesjas_form_is_refused_and_the_right_one_is_labelled_by_its_code(
+    cesja_world, customer_a, registrant_a, organisation_a, client_for
+):
+    first, second = two_cesje(cesja_world, customer_a, registrant_a, organisation_a)
+    foreign = scan_of(current_form(first))
+
+    with pytest.raises(Refused) as refused:
+        submit_signed_document(cesja=second, uploaded_file=foreign, kind="signed_form", actor=customer_a)
+    assert str(refused.value.args[0]) == (
+        f"This is the form of cesja {first.number}, not of this cesja. "
+        f"Upload the signed form of cesja {second.number}."
+    )
+    assert not ReceivedDocument.objects.for_case(second).exists()
+
+    # Its own form is taken, and labelled with the number its code carries.
+    own = current_form(second)
+    document = submit_signed_document(
+        cesja=second, uploaded_file=scan_of(own), kind="signed_form", actor=customer_a
+    )
+    assert (document.code_number, document.code_check) == (own.number, "current")
+    page = client_for(customer_a).get(reverse("assignments:detail", args=[second.pk])).content.decode()
+    # (the panel speaks Polish: "egzemplarz" is "copy of")
+    assert f"egzemplarz {own.number}" in page and "nie odczytano kodu" not in page
+
+
+def test_a_photo_of_a_superseded_version_is_refused_in_plain_words(
+    cesja_world, customer_a, registrant_a, organisation_a
+):
+    cesja = own_firm_cesja(customer_a, registrant_a, organisation_a, [cesja_world.domain(registrant_a)])
+    first = current_form(cesja)
+    second = regenerate_form(cesja=cesja, actor=customer_a, channel=Channel.WEB, language="en")
+    assert second.version == 2
+
+    with pytest.raises(Refused) as refused:
+        submit_signed_document(
+            cesja=cesja, uploaded_file=scan_of(first, photo=True), kind="signed_form", actor=customer_a
+        )
+    assert str(refused.value.args[0]) == (
+        "This is version 1 of the form; the current version is 2. Print and sign the current one."
+    )
+    assert not ReceivedDocument.objects.for_case(cesja).exists()
+
+
+def test_paper_of_another_cesja_is_taken_in_but_flagged_on_the_verification_sheet(
+    cesja_world, customer_a, registrant_a, organisation_a, domains_staff, client_for
+):
+    first, second = two_cesje(cesja_world, customer_a, registrant_a, organisation_a)
+    foreign_number = current_form(first).number
+    staff = domains_staff[0]
+
+    document = register_paper_document(
+        cesja=second,
+        uploaded_file=scan_of(current_form(first)),
+        kind="signed_form",
+        channel=Channel.POST,
+        received_on=timezone.localdate(),
+        received_by=staff,
+        actor=staff,
+    )
+    # A scan whose code cannot be read is taken too, and says so.
+    unreadable = register_paper_document(
+        cesja=second,
+        uploaded_file=signed_scan(current_form(second).number, name="faks.pdf"),
+        kind="signed_form",
+        channel=Channel.FAX,
+        received_on=timezone.localdate(),
+        received_by=staff,
+        actor=staff,
+    )
+    assert (document.code_number, document.code_check) == (foreign_number, "other_case")
+    assert (unreadable.code_number, unreadable.code_check) == ("", "none")
+
+    page = client_for(staff).get(reverse("assignments:verify", args=[second.pk])).content.decode()
+    warning = f"Skan to formularz cesji {first.number} ({foreign_number}), a nie tej cesji."
+    assert 'id="code-warnings"' in page and warning in page
+    # Labelled with what it is, not with what this cesja expects.
+    assert f"egzemplarz {foreign_number}" in page and "formularz innej cesji" in page
+    assert f"egzemplarz {current_form(second).number}" not in page
+    assert "nie odczytano kodu" in page
+
+    # On record: the history says it too, in the product's language.
+    received = events(second, EventType.CESJA_DOCUMENT_RECEIVED).first()
+    assert received.data["code_number"] == foreign_number and received.data["code_check"] == "other_case"
+    assert f"formularz cesji {first.number}" in received.reason
