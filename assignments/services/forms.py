@@ -10,6 +10,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registrant, Representative
@@ -44,6 +46,8 @@ def party_digest(cesja: Cesja) -> str:
 
 
 def form_data(cesja: Cesja) -> CesjaFormData:
+    """What the form prints. Words of ours stay lazy, so that they come out in the language
+    the form is rendered in, never in that of whoever's action issued it."""
     reason = Reason(cesja.reason).label
     return CesjaFormData(
         case_id=cesja.pk,
@@ -51,7 +55,7 @@ def form_data(cesja: Cesja) -> CesjaFormData:
         cedent=Party.from_registrant(cesja.cedent),
         cesjonariusz=Party.from_registrant(cesja.cesjonariusz),
         domains=[item.display_name for item in cesja.items.all()],
-        reason=f"{reason}: {cesja.reason_details}" if cesja.reason_details else reason,
+        reason=format_lazy("{}: {}", reason, cesja.reason_details) if cesja.reason_details else reason,
         upload_url=emails.upload_url(cesja),
     )
 
@@ -61,14 +65,17 @@ def issue_form(
 ) -> GeneratedDocument:
     """A new form version, inside the caller's transaction with the cesja locked, with its
     event; the parties are mailed the link after commit."""
-    form = documents.issue_form_version(
-        case=cesja,
-        kind=FORM_KIND,
-        render=for_issue(form_data(cesja), cesja.language),
-        language=cesja.language,
-        actor=actor,
-        number_prefix="CES",
-    )
+    # The case's language, whoever acts: a party whose panel is in English joining a Polish
+    # cesja must not put English words on the Polish form.
+    with translation.override(cesja.language):
+        form = documents.issue_form_version(
+            case=cesja,
+            kind=FORM_KIND,
+            render=for_issue(form_data(cesja), cesja.language),
+            language=cesja.language,
+            actor=actor,
+            number_prefix="CES",
+        )
     previous = documents.previous_version(form)
     cesja.form_digest = party_digest(cesja)
     Cesja.objects.filter(pk=cesja.pk).update(form_digest=cesja.form_digest)

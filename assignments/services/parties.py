@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -17,7 +18,7 @@ from workflows import outbox, sealing
 from workflows.cases import is_staff, now
 from workflows.errors import Refused
 
-from .. import emails, events
+from .. import events
 from ..kind import CESJE
 from ..models import Cesja, CesjaDomain, CesjaInvitation, CesjaPolicy, Reason, Side, State
 from .checks import as_domains, check_domains, check_party, check_reason, customer_with_email
@@ -132,7 +133,9 @@ def start_cesja(
                 reason_details=(reason_details or "").strip(),
                 policy=policy,
                 state=State.AWAITING_DOCUMENTS if both_known else State.AWAITING_PARTY,
-                language=emails.language_of(initiator),
+                # The form is Polish unless a party asks for another language (regenerate_form):
+                # the initiator's panel language says nothing of what the other party reads.
+                language=settings.LANGUAGE_CODE,
                 created_at=moment,
                 documents_deadline=moment + policy.documents_period,
             )

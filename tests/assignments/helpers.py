@@ -32,6 +32,13 @@ def scan_of_current_form(cesja: Cesja):
     return signed_scan(current_form(cesja).number)
 
 
+def prepared_form(cesja: Cesja, jobs=None):
+    """The current form once the background work has rendered the one a join asked for
+    (a round of it here without a broker; a worker's, waited for, with one)."""
+    process_registry(jobs, until=lambda: current_form(cesja) is not None)
+    return current_form(cesja)
+
+
 def tick_everything(cesja: Cesja, staff) -> None:
     for item in Cesja.objects.get(pk=cesja.pk).checklist_items():
         tick_checklist(cesja=cesja, item=item, checked=True, note=f"{item} checked", actor=staff)

@@ -3,14 +3,19 @@ in the case's language whoever's action issued it."""
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from assignments.models import Reason, Side
 from assignments.services import (
     current_form,
+    join_cesja,
     regenerate_form,
     register_paper_document,
+    start_cesja,
     submit_signed_document,
 )
 from documents.models import ReceivedDocument
@@ -18,7 +23,7 @@ from tests.fixtures.assignments import scan_of, signed_scan
 from workflows.errors import Refused
 from workflows.models import Channel, EventType
 
-from .helpers import events
+from .helpers import events, prepared_form
 from .test_rules import own_firm_cesja
 
 
@@ -112,3 +117,76 @@ def test_paper_of_another_cesja_is_taken_in_but_flagged_on_the_verification_shee
     received = events(second, EventType.CESJA_DOCUMENT_RECEIVED).first()
     assert received.data["code_number"] == foreign_number and received.data["code_check"] == "other_case"
     assert f"formularz cesji {first.number}" in received.reason
+
+
+def printed_text(form) -> str:
+    with form.file.open("rb") as handle:
+        pdf = handle.read()
+    done = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True, timeout=60)
+    return " ".join(done.stdout.decode().split())
+
+
+def test_a_party_with_an_english_panel_joining_leaves_the_form_polish(
+    cesja_world, cesja_jobs, customer_a, registrant_a, customer_b, registrant_b
+):
+    customer_b.language = "en"
+    customer_b.save(update_fields=["language"])
+    cesja = start_cesja(
+        initiator=customer_a,
+        side=Side.CEDENT,
+        domains=[cesja_world.domain(registrant_a)],
+        cedent_registrant=registrant_a,
+        other_party_email=customer_b.email,
+        reason=Reason.DOMAIN_SALE,
+        reason_details="umowa z 2 listopada",
+        actor=customer_a,
+        channel=Channel.WEB,
+    )
+    # Anna acts with her panel in English.
+    with translation.override("en"):
+        join_cesja(cesja=cesja, registrant=registrant_b, actor=customer_b, channel=Channel.WEB)
+        form = prepared_form(cesja, cesja_jobs)
+
+    text = printed_text(form)
+    assert form.language == "pl"
+    assert "Sprzedaż domeny: umowa z 2 listopada" in text
+    assert "Przyczyna cesji" in text and "Podpisy" in text
+    for english in (
+        "Sale of the domain",
+        "Declaration of assignment",
+        "Signatures",
+        "Reason for the assignment",
+    ):
+        assert english not in text
+
+
+def test_the_form_is_polish_unless_english_is_chosen_whoever_acts(
+    cesja_world, customer_a, registrant_a, organisation_a
+):
+    # Jan's panel is in English; the cesja's form is Polish all the same.
+    customer_a.language = "en"
+    customer_a.save(update_fields=["language"])
+    with translation.override("en"):
+        cesja = start_cesja(
+            initiator=customer_a,
+            side=Side.CEDENT,
+            domains=[cesja_world.domain(registrant_a)],
+            cedent_registrant=registrant_a,
+            cesjonariusz_registrant=organisation_a,
+            reason=Reason.PERSON_TO_FIRM,
+            reason_details="nowa spółka",
+            actor=customer_a,
+            channel=Channel.WEB,
+        )
+    polish = current_form(cesja)
+    assert (cesja.language, polish.language) == ("pl", "pl")
+    text = printed_text(polish)
+    assert "Osoba fizyczna zakłada firmę: nowa spółka" in text and "A person becoming a firm" not in text
+
+    # English is chosen: every word of ours is English, though the one who asked reads Polish.
+    with translation.override("pl"):
+        english = regenerate_form(cesja=cesja, actor=customer_a, channel=Channel.WEB, language="en")
+    text = printed_text(english)
+    assert english.language == "en"
+    assert "A person becoming a firm: nowa spółka" in text and "Osoba fizyczna zakłada firmę" not in text
+    assert "Reason for the assignment" in text and "Przyczyna cesji" not in text
