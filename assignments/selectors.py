@@ -18,7 +18,16 @@ from workflows.models import EventType
 from workflows.selectors import TimelineEntry, visible_to
 from workflows.selectors import timeline as case_timeline
 
-from .models import TERMINAL_STATES, VERIFICATION_STATES, Cesja, ChecklistItem, ChecklistTick, Side, State
+from .models import (
+    RECEIVING,
+    TERMINAL_STATES,
+    VERIFICATION_STATES,
+    Cesja,
+    ChecklistItem,
+    ChecklistTick,
+    Side,
+    State,
+)
 
 
 def cesje_for_account(user) -> QuerySet[Cesja]:
@@ -116,6 +125,8 @@ class VerificationSheet:
     late: bool
     # One line per received document whose code says it is not the current form.
     code_warnings: list[str]
+    # Both parties are known and the first form is being rendered in the background.
+    form_pending: bool
 
 
 def _party(registrant) -> dict[str, Any]:
@@ -167,6 +178,16 @@ def _code_warning_text(document: ReceivedDocument, current: GeneratedDocument | 
     return _("No code could be read from the scan: check by eye that it is the current form of this cesja.")
 
 
+def form_being_prepared(cesja: Cesja, form: GeneratedDocument | None) -> bool:
+    """Whether the parties wait for the first form to be rendered (``form``: the current one)."""
+    return (
+        form is None
+        and cesja.state in RECEIVING
+        and cesja.cedent_id is not None
+        and cesja.cesjonariusz_id is not None
+    )
+
+
 def verification_sheet(cesja: Cesja) -> VerificationSheet:
     forms = list(GeneratedDocument.objects.for_case(cesja).order_by("version"))
     ticks = checklist_state(cesja)
@@ -182,6 +203,7 @@ def verification_sheet(cesja: Cesja) -> VerificationSheet:
         forms=forms,
         documents=received,
         code_warnings=[document.code_warning for document in received if document.code_warning],
+        form_pending=form_being_prepared(cesja, current),
         checklist=[(code, str(ChecklistItem(code).label), tick) for code, tick in ticks.items()],
         approvals=list(cesja.approvals.filter(round=cesja.verification_round).select_related("approved_by")),
         late=cesja.verification_is_late,

@@ -19,6 +19,7 @@ from accounts.services import REGISTRANT_FIELDS, record_registrant_change, regis
 from documents import services as documents
 from documents.cesja_form import CesjaFormData, Party, for_issue
 from documents.models import GeneratedDocument, ReceivedDocument
+from workflows import outbox
 from workflows.cases import is_staff
 from workflows.errors import Refused
 from workflows.history import history_text
@@ -82,6 +83,32 @@ def issue_form(
     events.form_generated(cesja, form, previous, actor=actor, channel=channel, reason=reason, before=before)
     mail(cesja, "form_ready", form_number=form.number)
     return form
+
+
+def issue_form_later(cesja: Cesja, *, actor, channel: str) -> None:
+    """Ask for the first form in the caller's transaction; it is rendered in the background
+    (``consequences.issue_form``), and the pages say it is being prepared until then."""
+    outbox.emit(
+        "assignments.issue_form",
+        {"cesja": cesja.pk, "actor": actor.pk if actor is not None else None, "channel": channel},
+        case=cesja,
+    )
+
+
+def issue_awaited_form(
+    cesja_id: int, *, actor=None, channel: str = Channel.SYSTEM
+) -> GeneratedDocument | None:
+    """The form asked for by :func:`issue_form_later`, unless the cesja has one that says what
+    it must already (a message delivered twice, or a profile edit that issued it first) or
+    has ended meanwhile."""
+    with CESJE.step(cesja_id) as current:
+        if current.state not in RECEIVING or current.cedent_id is None or current.cesjonariusz_id is None:
+            return None
+        if documents.current_form(current, FORM_KIND) is not None and not _form_is_stale(current):
+            return None
+        return issue_form(
+            current, actor=actor, channel=channel, reason=_("Both parties are known."), before=current.state
+        )
 
 
 def regenerate_form(*, cesja: Cesja, actor, channel: str, language: str | None = None) -> GeneratedDocument:

@@ -22,7 +22,7 @@ from .. import events
 from ..kind import CESJE
 from ..models import Cesja, CesjaDomain, CesjaInvitation, CesjaPolicy, Reason, Side, State
 from .checks import as_domains, check_domains, check_party, check_reason, customer_with_email
-from .forms import issue_form
+from .forms import issue_form, issue_form_later
 from .steps import fresh, side_account
 
 
@@ -306,5 +306,6 @@ def join_cesja(
             side=Side(side).label,
             party=registrant.display_name,
         )
-        issue_form(locked, actor=actor, channel=channel, reason=_("Both parties are known."))
+        # Rendering takes seconds: the party who joined is not kept waiting for it.
+        issue_form_later(locked, actor=actor, channel=channel)
     return locked

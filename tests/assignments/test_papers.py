@@ -1,5 +1,5 @@
-"""Papers belong to their case: a scan is what its QR code says it is, and the form is printed
-in the case's language whoever's action issued it."""
+"""Papers belong to their case: a scan is what its QR code says it is, the form is printed in
+the case's language whoever's action issued it, and a party who joins does not wait for it."""
 
 from __future__ import annotations
 
@@ -18,12 +18,13 @@ from assignments.services import (
     start_cesja,
     submit_signed_document,
 )
-from documents.models import ReceivedDocument
+from documents.models import GeneratedDocument, ReceivedDocument
 from tests.fixtures.assignments import scan_of, signed_scan
 from workflows.errors import Refused
 from workflows.models import Channel, EventType
+from workflows.outbox import pending_for
 
-from .helpers import events, prepared_form
+from .helpers import events, prepared_form, process_registry
 from .test_rules import own_firm_cesja
 
 
@@ -145,7 +146,7 @@ def test_a_party_with_an_english_panel_joining_leaves_the_form_polish(
     # Anna acts with her panel in English.
     with translation.override("en"):
         join_cesja(cesja=cesja, registrant=registrant_b, actor=customer_b, channel=Channel.WEB)
-        form = prepared_form(cesja, cesja_jobs)
+        form = prepared_form(cesja)
 
     text = printed_text(form)
     assert form.language == "pl"
@@ -190,3 +191,48 @@ def test_the_form_is_polish_unless_english_is_chosen_whoever_acts(
     assert english.language == "en"
     assert "A person becoming a firm: nowa spółka" in text and "Osoba fizyczna zakłada firmę" not in text
     assert "Reason for the assignment" in text and "Przyczyna cesji" not in text
+
+
+PREPARING = "Formularz jest przygotowywany. Ta strona odświeża się sama, dopóki nie będzie gotowy."
+
+
+def test_joining_leaves_the_form_to_the_background_and_the_pages_say_it_is_being_prepared(
+    cesja_world, customer_a, registrant_a, customer_b, registrant_b, client_for
+):
+    cesja = start_cesja(
+        initiator=customer_a,
+        side=Side.CEDENT,
+        domains=[cesja_world.domain(registrant_a)],
+        cedent_registrant=registrant_a,
+        other_party_email=customer_b.email,
+        reason=Reason.DOMAIN_SALE,
+        actor=customer_a,
+        channel=Channel.WEB,
+    )
+    join_cesja(cesja=cesja, registrant=registrant_b, actor=customer_b, channel=Channel.WEB)
+
+    # The join is committed without the form: it is a job for the background.
+    assert current_form(cesja) is None
+    assert pending_for(cesja).filter(kind="assignments.issue_form").count() == 1
+    client = client_for(customer_b)
+    detail = reverse("assignments:detail", args=[cesja.pk])
+    page = client.get(detail).content.decode()
+    assert PREPARING in page and '<meta http-equiv="refresh"' in page
+    # The link in the e-mail, followed too early, says the same instead of failing.
+    response = client.get(reverse("assignments:form", args=[cesja.pk]), follow=True)
+    assert response.status_code == 200 and response.redirect_chain[-1][0] == detail + "#form"
+    assert PREPARING in response.content.decode()
+
+    # A round of the background work renders it, in Anna's name; the page offers it.
+    process_registry()
+    form = current_form(cesja)
+    assert form.version == 1 and form.created_by == customer_b
+    assert events(cesja, EventType.CESJA_FORM_GENERATED).get().actor == customer_b
+    page = client.get(detail).content.decode()
+    assert PREPARING not in page and 'http-equiv="refresh"' not in page
+    assert reverse("documents:download_generated", args=[form.pk]) in page
+    # Delivered twice, the job issues nothing more.
+    from assignments.services import issue_awaited_form
+
+    assert issue_awaited_form(cesja.pk, actor=customer_b, channel=Channel.WEB) is None
+    assert GeneratedDocument.objects.for_case(cesja).count() == 1
