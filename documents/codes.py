@@ -33,9 +33,9 @@ from .sanitize import PDF
 
 logger = logging.getLogger(__name__)
 
-# The QR code of a form: the staff address of its case with ``form=<document number>``
-# (documents.cesja_form.CesjaFormData.qr_payload).
-# A document number as printed (see services.format_number).
+# A form's QR code is the staff address of its case with ``form=<document number>``
+# (FORM_PARAMETER; see CesjaFormData.qr_payload). A document number as printed (see
+# services.format_number), for the text of a PDF:
 NUMBER_IN_TEXT = re.compile(r"\b[A-Z]{2,8}/\d{4}/\d{6}/\d{1,4}\b")
 # Enough for a QR code of 2 px modules on A4; more only costs time on every upload.
 RESOLUTION = 150
