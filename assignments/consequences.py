@@ -1,5 +1,6 @@
 """What follows a step of a cesja, as the outbox relay carries it out (``workflows.outbox``):
-e-mails to the parties, the invitation link, and the change of registrant at the registry.
+e-mails to the parties, the invitation link, the form once both parties are known, and the
+change of registrant at the registry.
 
 Each handler is idempotent: the registry commands carry idempotency keys and the execution
 finds the cesja moved on if it arrives late; a mail is sent at least once."""
@@ -72,3 +73,12 @@ def refresh_forms(message: OutboxMessage) -> None:
     actor_id = message.payload.get("actor")
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     services.refresh_forms_of(message.payload["registrant"], actor=actor, channel=message.payload["channel"])
+
+
+@handles("assignments.issue_form", background=True)
+def issue_form(message: OutboxMessage) -> None:
+    """Both parties are known: the form is rendered here, not in the request of the party who
+    joined (a few seconds of WeasyPrint), who sees "the form is being prepared" meanwhile."""
+    actor_id = message.payload.get("actor")
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    services.issue_awaited_form(message.payload["cesja"], actor=actor, channel=message.payload["channel"])

@@ -65,18 +65,22 @@ def document_received(
     channel: str,
     note: str,
     before: str,
+    warning: str = "",
 ) -> HistoryEvent:
     signed_form = document.kind == ReceivedDocument.Kind.SIGNED_FORM
+    reason = note or (
+        _("The signed form, for verification.") if signed_form else _("A document supporting the cesja.")
+    )
+    if warning:
+        # What its code says is on record with it: staff decided knowing it.
+        reason = f"{history_text(reason)} {warning}"
     return CESJE.record(
         cesja,
         _("%(kind)s for cesja %(number)s received through %(via)s (%(name)s)."),
         event_type=EventType.CESJA_DOCUMENT_RECEIVED,
         actor=actor,
         channel=channel,
-        reason=note
-        or (
-            _("The signed form, for verification.") if signed_form else _("A document supporting the cesja.")
-        ),
+        reason=reason,
         before=before,
         data={
             "document": document.pk,
@@ -87,6 +91,8 @@ def document_received(
             "pages": document.pages,
             "content_type": document.content_type,
             "form_number": form.number if form else None,
+            "code_number": document.code_number,
+            "code_check": document.code_check,
             "received_on": document.received_on,
             "received_by": received_by.get_username() if received_by else None,
             "verification_round": cesja.verification_round,

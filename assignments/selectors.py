@@ -12,12 +12,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents.models import GeneratedDocument, ReceivedDocument
+from documents.services import parse_number
 from workflows.display import tone_map
 from workflows.models import EventType
 from workflows.selectors import TimelineEntry, visible_to
 from workflows.selectors import timeline as case_timeline
 
-from .models import TERMINAL_STATES, VERIFICATION_STATES, Cesja, ChecklistItem, ChecklistTick, Side, State
+from .models import (
+    RECEIVING,
+    TERMINAL_STATES,
+    VERIFICATION_STATES,
+    Cesja,
+    ChecklistItem,
+    ChecklistTick,
+    Side,
+    State,
+)
 
 
 def cesje_for_account(user) -> QuerySet[Cesja]:
@@ -113,6 +123,10 @@ class VerificationSheet:
     checklist: list[tuple[str, str, Any]]
     approvals: list[Any]
     late: bool
+    # One line per received document whose code says it is not the current form.
+    code_warnings: list[str]
+    # Both parties are known and the first form is being rendered in the background.
+    form_pending: bool
 
 
 def _party(registrant) -> dict[str, Any]:
@@ -138,15 +152,58 @@ def checklist_state(cesja: Cesja) -> dict[str, ChecklistTick | None]:
     return state
 
 
+def code_warning(document: ReceivedDocument, current: GeneratedDocument | None) -> str:
+    """What staff must know of a scan from its code ("" when it is the current form, or
+    nothing was expected of it), in the active language."""
+    if not document.code_flagged:
+        return ""
+    return str(_code_warning_text(document, current))
+
+
+def _code_warning_text(document: ReceivedDocument, current: GeneratedDocument | None):
+    number = document.code_number
+    if document.code_check == ReceivedDocument.CodeCheck.OTHER_CASE:
+        return _("The scan is the form of cesja %(case)s (%(number)s), not of this cesja.") % {
+            "case": number.rsplit("/", 1)[0],
+            "number": number,
+        }
+    if document.code_check == ReceivedDocument.CodeCheck.SUPERSEDED:
+        return _(
+            "The scan is version %(version)s of the form (%(number)s); the current version is %(current)s."
+        ) % {
+            "version": parse_number(number).version,
+            "number": number,
+            "current": current.version if current is not None else "?",
+        }
+    return _("No code could be read from the scan: check by eye that it is the current form of this cesja.")
+
+
+def form_being_prepared(cesja: Cesja, form: GeneratedDocument | None) -> bool:
+    """Whether the parties wait for the first form to be rendered (``form``: the current one)."""
+    return (
+        form is None
+        and cesja.state in RECEIVING
+        and cesja.cedent_id is not None
+        and cesja.cesjonariusz_id is not None
+    )
+
+
 def verification_sheet(cesja: Cesja) -> VerificationSheet:
     forms = list(GeneratedDocument.objects.for_case(cesja).order_by("version"))
     ticks = checklist_state(cesja)
+    current = next((f for f in forms if f.superseded_at is None), None)
+    received = list(ReceivedDocument.objects.for_case(cesja).order_by("id"))
+    for document in received:
+        # Read by the list of documents beside each one: what its code says, if it matters.
+        document.code_warning = code_warning(document, current)
     return VerificationSheet(
         cesja=cesja,
         parties={Side.CEDENT: _party(cesja.cedent), Side.CESJONARIUSZ: _party(cesja.cesjonariusz)},
-        current_form=next((f for f in forms if f.superseded_at is None), None),
+        current_form=current,
         forms=forms,
-        documents=list(ReceivedDocument.objects.for_case(cesja).order_by("id")),
+        documents=received,
+        code_warnings=[document.code_warning for document in received if document.code_warning],
+        form_pending=form_being_prepared(cesja, current),
         checklist=[(code, str(ChecklistItem(code).label), tick) for code, tick in ticks.items()],
         approvals=list(cesja.approvals.filter(round=cesja.verification_round).select_related("approved_by")),
         late=cesja.verification_is_late,

@@ -4,7 +4,7 @@ build it from its own models without this module knowing them) and how it is ren
 The form is what the registrar relies on to take a domain from one holder and give it to
 another, so it carries everything staff check on the signed paper: both parties' full data,
 the domains, the reason, the document number and verification code of this very version,
-and a QR code that leads staff to the case.
+and a QR code that leads staff to the case and names this version.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 import idna
 import segno
@@ -26,6 +27,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Registrant
 
 from .rendering import PdfRenderer, get_renderer
+
+# The query parameter of the QR code's address that names the form version (as codes.py reads).
+FORM_PARAMETER = "form"
 
 TEMPLATE = "documents/cesja_declaration.html"
 
@@ -238,9 +242,16 @@ class CesjaFormData:
         return [Domain.of(name) for name in self.domains]
 
     @property
+    def qr_payload(self) -> str:
+        """The case's staff address with this version's document number: a scanned copy tells
+        which form, and which version of it, it really is (``documents.codes`` reads it)."""
+        query = urlencode({FORM_PARAMETER: self.document_number}, safe="/")
+        return f"{self.case_url}{'&' if '?' in self.case_url else '?'}{query}"
+
+    @property
     def qr_svg(self) -> SafeString:
         # Error correction M survives a stamp or a fold over part of the code on a scan.
-        qr = segno.make(self.case_url, error="m", micro=False)
+        qr = segno.make(self.qr_payload, error="m", micro=False)
         return mark_safe(  # noqa: S308 - segno's own SVG; the URL inside is XML-escaped by segno
             qr.svg_inline(scale=2.2, border=2, dark="#000", light="#fff")
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from datetime import date
 from typing import IO, Any
 
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.models import Channel
 
+from .codes import FormReading, read_form
 from .models import GeneratedDocument, ReceivedDocument
 from .sanitize import DocumentRefused, lazy_message, max_upload_bytes, sanitize, too_large
 
@@ -42,6 +44,8 @@ def receive_document(
     received_by: Any = None,
     form: GeneratedDocument | None = None,
     note: str = "",
+    form_kind: str | None = None,
+    check_reading: Callable[[FormReading], None] | None = None,
 ) -> ReceivedDocument:
     """Check, clean and store one document of ``case``; raise DocumentRefused if we will not
     take it (the message says why and what to do).
@@ -49,6 +53,10 @@ def receive_document(
     ``uploaded_file`` is a Django UploadedFile (or any File with ``read``); ``form`` is the
     generated form this is a signed copy of, when there is one; ``received_on`` and
     ``received_by`` record when and by whom paper was taken in (today and nobody for uploads).
+
+    With ``form_kind``, the code of the stored file is read and compared with the case's
+    current form of that kind (``documents.codes``); the row records what it says, and
+    ``check_reading`` may refuse the file on it (raise) before anything is stored.
     """
     if kind not in ReceivedDocument.Kind.values:
         raise ValueError(f"Unknown kind of received document: {kind!r}")
@@ -68,6 +76,11 @@ def receive_document(
     original_name = _shown_name(getattr(uploaded_file, "name", "") or "")
     cleaned = sanitize(data, original_name)
     del data
+    reading = (
+        read_form(cleaned.content, cleaned.content_type, case=case, kind=form_kind) if form_kind else None
+    )
+    if reading is not None and check_reading is not None:
+        check_reading(reading)
 
     with transaction.atomic():
         if form is not None:
@@ -90,6 +103,8 @@ def receive_document(
             pages=cleaned.pages,
             cleaning=cleaned.removed,
             note=note,
+            code_number=reading.number if reading else "",
+            code_check=reading.check if reading else "",
         )
         # A name of our own: the sender's name could carry a path, a misleading extension or
         # someone's personal data into the file system.

@@ -85,6 +85,14 @@ class ReceivedDocument(models.Model):
         POWER_OF_ATTORNEY = "power_of_attorney", _("Power of attorney")
         OTHER = "other", _("Other document")
 
+    class CodeCheck(models.TextChoices):
+        """What the code read off the stored file says it is, against its case."""
+
+        CURRENT = "current", _("the current form of this case")
+        SUPERSEDED = "superseded", _("an earlier version of this case's form")
+        OTHER_CASE = "other_case", _("the form of another case")
+        NONE = "none", _("no code read")
+
     case_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     case_id = models.PositiveBigIntegerField()
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
@@ -117,6 +125,12 @@ class ReceivedDocument(models.Model):
     size = models.PositiveIntegerField(_("size in bytes"))
     pages = models.PositiveIntegerField(_("pages"))
     cleaning = models.JSONField(_("what cleaning removed"), default=dict, blank=True)
+    # What the file really is, read off its QR code (or its text): the label staff see says
+    # this, never what the case expected. Both blank for documents received before reading.
+    code_number = models.CharField(_("document number read"), max_length=40, blank=True)
+    code_check = models.CharField(
+        _("what its code says"), max_length=16, choices=CodeCheck.choices, blank=True
+    )
     note = models.TextField(_("note"), blank=True)
 
     objects = CaseDocumentQuerySet.as_manager()
@@ -128,3 +142,11 @@ class ReceivedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.original_name})"
+
+    @property
+    def code_flagged(self) -> bool:
+        """Whether staff must look twice: a form of another case or an earlier version, or a
+        signed form whose code could not be read."""
+        if self.code_check in (self.CodeCheck.SUPERSEDED, self.CodeCheck.OTHER_CASE):
+            return True
+        return self.kind == self.Kind.SIGNED_FORM and self.code_check == self.CodeCheck.NONE

@@ -47,6 +47,8 @@ Handler = Callable[[OutboxMessage], None]
 _handlers: dict[str, Handler] = {}
 # Kinds whose first try is made by the process that committed the step (see ``wake``).
 _local: set[str] = set()
+# Kinds the committing process never carries out itself (see ``handles``).
+_background: set[str] = set()
 
 BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_CAP = timedelta(minutes=10)
@@ -62,12 +64,18 @@ class RetryLater(Exception):  # noqa: N818 - it is an instruction, not an error
         self.reason = reason
 
 
-def handles(kind: str, *, local: bool = False) -> Callable[[Handler], Handler]:
+def handles(kind: str, *, local: bool = False, background: bool = False) -> Callable[[Handler], Handler]:
     """Register the function that carries out messages of ``kind`` (one per kind).
 
     ``local``: the first try is made right after the commit by the process that made the step,
     not by a worker. For e-mail to people, who wait for it (a confirmation link) and whom a
-    worker's queue would only keep waiting; a failure there is retried by the relay as any."""
+    worker's queue would only keep waiting; a failure there is retried by the relay as any.
+
+    ``background``: never carried out by the process that made the step, even without a
+    broker (where other jobs run in-process): slow work (rendering a PDF) that the person
+    who acted must not wait for. A worker takes it, or else the relay round."""
+    if local and background:
+        raise ValueError(f"outbox kind {kind!r} cannot be both local and background")
 
     def register(handler: Handler) -> Handler:
         known = _handlers.get(kind)
@@ -76,6 +84,8 @@ def handles(kind: str, *, local: bool = False) -> Callable[[Handler], Handler]:
         _handlers[kind] = handler
         if local:
             _local.add(kind)
+        if background:
+            _background.add(kind)
         return handler
 
     return register
@@ -120,6 +130,9 @@ def emit(
         case_type=ContentType.objects.get_for_model(case) if case is not None else None,
         case_id=str(case.pk) if case is not None else "",
     )
+    if kind in _background and settings.CELERY_TASK_ALWAYS_EAGER:
+        # Without a broker a wake-up would run it here and now, inside the request.
+        return message
     transaction.on_commit(lambda: wake(message.pk, local=kind in _local))
     return message
 

@@ -14,7 +14,14 @@ from .decisions import (
     tick_checklist,
 )
 from .documents import register_paper_document, submit_signed_document
-from .forms import PARTY_FIELDS, current_form, refresh_forms_of, regenerate_form, update_party
+from .forms import (
+    PARTY_FIELDS,
+    current_form,
+    issue_awaited_form,
+    refresh_forms_of,
+    regenerate_form,
+    update_party,
+)
 from .parties import claim_invitation, join_cesja, mask_email, may_claim, start_cesja, wrong_account
 from .registry import execute_cesja
 from .steps import mail_party
@@ -30,6 +37,7 @@ __all__ = [
     "execute_cesja",
     "expire_cesja",
     "expire_overdue_cesje",
+    "issue_awaited_form",
     "join_cesja",
     "mail_party",
     "mask_email",

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from documents import services as documents
+from documents.codes import FormReading
 from documents.models import GeneratedDocument, ReceivedDocument
 from workflows.errors import Refused
 from workflows.models import Channel
@@ -16,10 +18,36 @@ from workflows.models import Channel
 from .. import events
 from ..kind import CESJE
 from ..models import RECEIVING, Cesja, State
+from ..selectors import code_warning
 from .forms import FORM_KIND, SIGNED_FORM
 from .steps import require_domains_team
 
 PAPER_CHANNELS = (Channel.POST, Channel.FAX, Channel.IN_PERSON)
+CodeCheck = ReceivedDocument.CodeCheck
+
+
+def _refuse_foreign_scan(cesja: Cesja, reading: FormReading) -> None:
+    """An upload is refused when its code says it is another case's form or an earlier
+    version: the customer can send the right one at once, and staff never see the wrong one."""
+    if reading.check == CodeCheck.OTHER_CASE:
+        raise Refused(
+            _(
+                "This is the form of cesja %(case)s, not of this cesja. "
+                "Upload the signed form of cesja %(this)s."
+            )
+            % {"case": reading.case_number, "this": cesja.number}
+        )
+    if reading.check == CodeCheck.SUPERSEDED and reading.form is not None:
+        raise Refused(
+            _(
+                "This is version %(version)s of the form; the current version is %(current)s. "
+                "Print and sign the current one."
+            )
+            % {
+                "version": reading.form.version,
+                "current": reading.current.version if reading.current is not None else "?",
+            }
+        )
 
 
 def _form_for_copy(cesja: Cesja, form_number: str | None) -> GeneratedDocument:
@@ -66,6 +94,7 @@ def _receive(
 
     if kind not in ReceivedDocument.Kind.values:
         raise Refused(_("Say what the document is."))
+    paper = channel in PAPER_CHANNELS
     with CESJE.step(cesja.pk) as current:
         if current.state not in RECEIVING:
             raise CESJE.conflict(current)
@@ -81,6 +110,9 @@ def _receive(
                 received_by=received_by,
                 form=form,
                 note=note,
+                form_kind=FORM_KIND,
+                # Paper is already here: it is taken in and flagged for staff, not refused.
+                check_reading=None if paper else lambda reading: _refuse_foreign_scan(current, reading),
             )
         except DocumentRefused as exc:
             raise Refused(exc.message if hasattr(exc, "message") else str(exc)) from None
@@ -92,6 +124,9 @@ def _receive(
         if moved:
             current.documents_arrived()
             current.save()
+        with translation.override(settings.LANGUAGE_CODE):
+            # The product's own language, as every history text (history_text).
+            warning = code_warning(document, documents.current_form(current, FORM_KIND))
         events.document_received(
             current,
             document,
@@ -101,6 +136,7 @@ def _receive(
             channel=channel,
             note=note,
             before=before,
+            warning=warning,
         )
     return document
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registrant, Representative
@@ -17,6 +19,7 @@ from accounts.services import REGISTRANT_FIELDS, record_registrant_change, regis
 from documents import services as documents
 from documents.cesja_form import CesjaFormData, Party, for_issue
 from documents.models import GeneratedDocument, ReceivedDocument
+from workflows import outbox
 from workflows.cases import is_staff
 from workflows.errors import Refused
 from workflows.history import history_text
@@ -44,6 +47,8 @@ def party_digest(cesja: Cesja) -> str:
 
 
 def form_data(cesja: Cesja) -> CesjaFormData:
+    """What the form prints. Words of ours stay lazy, so that they come out in the language
+    the form is rendered in, never in that of whoever's action issued it."""
     reason = Reason(cesja.reason).label
     return CesjaFormData(
         case_id=cesja.pk,
@@ -51,7 +56,7 @@ def form_data(cesja: Cesja) -> CesjaFormData:
         cedent=Party.from_registrant(cesja.cedent),
         cesjonariusz=Party.from_registrant(cesja.cesjonariusz),
         domains=[item.display_name for item in cesja.items.all()],
-        reason=f"{reason}: {cesja.reason_details}" if cesja.reason_details else reason,
+        reason=format_lazy("{}: {}", reason, cesja.reason_details) if cesja.reason_details else reason,
         upload_url=emails.upload_url(cesja),
     )
 
@@ -61,20 +66,49 @@ def issue_form(
 ) -> GeneratedDocument:
     """A new form version, inside the caller's transaction with the cesja locked, with its
     event; the parties are mailed the link after commit."""
-    form = documents.issue_form_version(
-        case=cesja,
-        kind=FORM_KIND,
-        render=for_issue(form_data(cesja), cesja.language),
-        language=cesja.language,
-        actor=actor,
-        number_prefix="CES",
-    )
+    # The case's language, whoever acts: a party whose panel is in English joining a Polish
+    # cesja must not put English words on the Polish form.
+    with translation.override(cesja.language):
+        form = documents.issue_form_version(
+            case=cesja,
+            kind=FORM_KIND,
+            render=for_issue(form_data(cesja), cesja.language),
+            language=cesja.language,
+            actor=actor,
+            number_prefix="CES",
+        )
     previous = documents.previous_version(form)
     cesja.form_digest = party_digest(cesja)
     Cesja.objects.filter(pk=cesja.pk).update(form_digest=cesja.form_digest)
     events.form_generated(cesja, form, previous, actor=actor, channel=channel, reason=reason, before=before)
     mail(cesja, "form_ready", form_number=form.number)
     return form
+
+
+def issue_form_later(cesja: Cesja, *, actor, channel: str) -> None:
+    """Ask for the first form in the caller's transaction; it is rendered in the background
+    (``consequences.issue_form``), and the pages say it is being prepared until then."""
+    outbox.emit(
+        "assignments.issue_form",
+        {"cesja": cesja.pk, "actor": actor.pk if actor is not None else None, "channel": channel},
+        case=cesja,
+    )
+
+
+def issue_awaited_form(
+    cesja_id: int, *, actor=None, channel: str = Channel.SYSTEM
+) -> GeneratedDocument | None:
+    """The form asked for by :func:`issue_form_later`, unless the cesja has one that says what
+    it must already (a message delivered twice, or a profile edit that issued it first) or
+    has ended meanwhile."""
+    with CESJE.step(cesja_id) as current:
+        if current.state not in RECEIVING or current.cedent_id is None or current.cesjonariusz_id is None:
+            return None
+        if documents.current_form(current, FORM_KIND) is not None and not _form_is_stale(current):
+            return None
+        return issue_form(
+            current, actor=actor, channel=channel, reason=_("Both parties are known."), before=current.state
+        )
 
 
 def regenerate_form(*, cesja: Cesja, actor, channel: str, language: str | None = None) -> GeneratedDocument:

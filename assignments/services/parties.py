@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -18,11 +19,11 @@ from workflows import outbox, sealing
 from workflows.cases import is_staff, now
 from workflows.errors import Refused
 
-from .. import emails, events
+from .. import events
 from ..kind import CESJE
 from ..models import Cesja, CesjaDomain, CesjaInvitation, CesjaPolicy, Reason, Side, State
 from .checks import as_domains, check_domains, check_party, check_reason, customer_with_email
-from .forms import issue_form
+from .forms import issue_form, issue_form_later
 from .steps import fresh, side_account
 
 
@@ -136,7 +137,9 @@ def start_cesja(
                 reason_details=(reason_details or "").strip(),
                 policy=policy,
                 state=State.AWAITING_DOCUMENTS if both_known else State.AWAITING_PARTY,
-                language=emails.language_of(initiator),
+                # The form is Polish unless a party asks for another language (regenerate_form):
+                # the initiator's panel language says nothing of what the other party reads.
+                language=settings.LANGUAGE_CODE,
                 created_at=moment,
                 documents_deadline=moment + policy.documents_period,
             )
@@ -307,5 +310,6 @@ def join_cesja(
             side=Side(side).label,
             party=registrant.display_name,
         )
-        issue_form(locked, actor=actor, channel=channel, reason=_("Both parties are known."))
+        # Rendering takes seconds: the party who joined is not kept waiting for it.
+        issue_form_later(locked, actor=actor, channel=channel)
     return locked

@@ -29,10 +29,16 @@ from .parties import _render_detail
 def current_form(request: HttpRequest, pk: int) -> HttpResponse:
     """The link in the e-mails: the current version of the form, as a download."""
     cesja = _cesja_or_404(request.user, pk)
-    form = selectors.verification_sheet(cesja).current_form
+    sheet = selectors.verification_sheet(cesja)
+    form = sheet.current_form
     if form is None:
-        messages.info(request, _("The form is generated once both parties have joined."))
-        return redirect("assignments:detail", pk=cesja.pk)
+        if sheet.form_pending:
+            messages.info(
+                request, _("The form is being prepared. This page refreshes by itself until it is ready.")
+            )
+        else:
+            messages.info(request, _("The form is generated once both parties have joined."))
+        return redirect(reverse("assignments:detail", args=[cesja.pk]) + "#form")
     return redirect("documents:download_generated", pk=form.pk)
 
 

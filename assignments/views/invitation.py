@@ -129,7 +129,13 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         except Refused as exc:
             form.add_error(None, refusal_text(exc))
         else:
-            messages.success(request, _("You have joined the cesja: the form is ready to download."))
+            messages.success(
+                request,
+                _(
+                    "You have joined the cesja: the form is being prepared and will be ready to download "
+                    "in a moment."
+                ),
+            )
             return redirect("assignments:detail", pk=joined.pk)
     return render(
         request,

@@ -77,7 +77,9 @@ def join(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             channel=Channel.WEB,
         ),
-        success=_("You have joined the cesja: the form is ready to download."),
+        success=_(
+            "You have joined the cesja: the form is being prepared and will be ready to download in a moment."
+        ),
         done=reverse("assignments:detail", args=[cesja.pk]),
         otherwise=lambda: _render_detail(request, cesja, join_form=form),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from django.core import mail
 from viewflow.workflow.models import Task
@@ -12,6 +13,7 @@ from assignments.models import Cesja, Reason, Side
 from assignments.services import current_form, start_cesja, submit_signed_document, tick_checklist
 from tests.fixtures.assignments import signed_scan
 from tests.steps import process_registry, wait_state  # noqa: F401 - the suite's shared helpers
+from workflows import outbox
 from workflows.flowsync import process_of
 from workflows.models import Channel, HistoryEvent
 
@@ -29,7 +31,19 @@ def invitation_token(address: str) -> str:
 
 
 def scan_of_current_form(cesja: Cesja):
-    return signed_scan(current_form(cesja).number)
+    return signed_scan(prepared_form(cesja).number)
+
+
+def prepared_form(cesja: Cesja, timeout: float = 40.0):
+    """The current form, once the background work has rendered the one a join asked for: the
+    outbox relay here (the round that does it without a broker), or a worker, waited for."""
+    deadline = time.monotonic() + timeout
+    while (form := current_form(cesja)) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the form of {cesja.number} was not rendered within {timeout} s")
+        outbox.relay()
+        time.sleep(0.05)
+    return form
 
 
 def tick_everything(cesja: Cesja, staff) -> None:

@@ -35,6 +35,7 @@ from .helpers import (
     events,
     invitation_token,
     open_tasks,
+    prepared_form,
     scan_of_current_form,
     subjects,
     tick_everything,
@@ -432,7 +433,7 @@ def test_someone_without_an_account_is_invited_and_joins(cesja_world, customer_a
         join_cesja(cesja=cesja, registrant=buyer, actor=account, channel=Channel.WEB)
     cesja = join_cesja(cesja=cesja, registrant=buyer, actor=account, channel=Channel.WEB, token=token)
     assert cesja.state == State.AWAITING_DOCUMENTS and cesja.cesjonariusz_account == account
-    assert cesja.side_of(account) == Side.CESJONARIUSZ and current_form(cesja).version == 1
+    assert cesja.side_of(account) == Side.CESJONARIUSZ and prepared_form(cesja).version == 1
     claimed = events(cesja, EventType.CESJA_PARTY_CHANGED).get()
     assert claimed.actor == account and token not in str(claimed.data)
     with pytest.raises(Refused, match="already been used"):

@@ -17,6 +17,7 @@ from accounts.models import User
 from assignments import services
 from assignments.models import Cesja, Reason, Side, State
 from registry.models import Domain
+from tests.assignments.helpers import prepared_form
 from workflows.models import Channel
 
 INVITATION_LINK = re.compile(r"/cesje/invitation/([A-Za-z0-9_-]+)/")
@@ -92,6 +93,7 @@ def joined_cesja(start_cesja, customer_b, registrant_b) -> Cesja:
     """Both parties known: the form is generated and waits to be signed."""
     cesja = start_cesja()
     services.join_cesja(cesja=cesja, registrant=registrant_b, actor=customer_b, channel=Channel.WEB)
+    prepared_form(cesja)  # rendered in the background
     cesja.refresh_from_db()
     assert cesja.state == State.AWAITING_DOCUMENTS
     return cesja

@@ -14,8 +14,10 @@ from playwright.sync_api import Page, expect
 from viewflow.workflow.models import Task
 
 from assignments.models import Cesja, State
+from documents.models import GeneratedDocument
 from registry.models import Domain
 from tests.fixtures.browser import log_in, shot
+from tests.steps import process_registry
 from workflows.flowsync import process_of
 from workflows.roles import Team
 from workflows.rounds import run_once
@@ -80,6 +82,11 @@ def test_a_cesja_from_start_to_completion(
     taker.get_by_label("Twój profil abonenta").select_option(label="Anna Nowak")
     taker.get_by_role("button", name="Dołącz do cesji").click()
     expect(taker.locator(".badge--state")).to_have_text("Czeka na podpisany formularz")
+    # The form is rendered in the background; the page says so and refreshes by itself.
+    expect(taker.locator("#form-pending")).to_contain_text("Formularz jest przygotowywany")
+    shot(taker, "cesja-form-pending")
+    process_registry(cesja_jobs, until=lambda: GeneratedDocument.objects.for_case(cesja).exists())
+    expect(taker.locator("#form-number")).to_have_text(f"{cesja.number}/1", timeout=20_000)
 
     # A downloads the form: a PDF, as an attachment.
     cedent.goto(case_url)
@@ -226,7 +233,9 @@ def test_someone_without_an_account_signs_up_from_the_invitation_and_joins(
     shot(page, "cesja-signup-5-choose-profile")
     page.get_by_role("button", name="Dołącz do cesji").click()
     expect(page.locator(".badge--state")).to_have_text("Czeka na podpisany formularz")
-    expect(page.locator("#form-number")).to_have_text(f"{cesja.number}/1")
+    expect(page.locator("#form-pending")).to_be_visible()
+    process_registry()
+    expect(page.locator("#form-number")).to_have_text(f"{cesja.number}/1", timeout=20_000)
     shot(page, "cesja-signup-6-joined")
     cesja.refresh_from_db()
     assert cesja.cesjonariusz.display_name == "Ola Kupiec"

@@ -80,6 +80,8 @@ FIRM_PARTY = Party(
     phone="+48 22 555 66 77",
 )
 CASE_URL = staff_url("/staff/cesje/123/")
+# The QR code leads staff to the case and names the version: a scan says what it is a copy of.
+QR_TEXT = f"{CASE_URL}?form=CES/2026/000123/1"
 
 
 def form_data(cedent: Party, cesjonariusz: Party, **changes) -> CesjaFormData:
@@ -165,7 +167,7 @@ def test_person_to_firm_prints_both_parties_domains_numbers_and_polish_letters(t
         assert expected in text, expected
     for letter in LOWER + UPPER:
         assert letter in text, letter
-    assert decoded_qr_codes(pdf, tmp_path) == [CASE_URL]
+    assert decoded_qr_codes(pdf, tmp_path) == [QR_TEXT]
     # The footer repeats the number and the code on every page.
     for page in PdfReader(io.BytesIO(pdf)).pages:
         assert "CES/2026/000123/1" in page.extract_text() and "ACDE-FG34" in page.extract_text()
@@ -179,7 +181,7 @@ def test_firm_to_person_swaps_the_signature_blocks(tmp_path):
     assert signatures.index("Podpisy osób uprawnionych") < signatures.index(
         "czytelny podpis: Łukasz Źródłowski"
     )
-    assert decoded_qr_codes(pdf, tmp_path) == [CASE_URL]
+    assert decoded_qr_codes(pdf, tmp_path) == [QR_TEXT]
 
 
 def test_civil_partnership_has_a_line_for_every_partner_and_unknown_signers_get_blank_lines():
