@@ -52,3 +52,23 @@ def test_demo_domains_belong_to_the_matching_customer():
     names = set(Domain.objects.of_account(jan).values_list("name", flat=True))
     assert names == {"kowalski.pl", "xn--tyrower-k0a52e8r.pl", "sklep-kowalski.pl"}
     assert Domain.objects.get(name="xn--tyrower-k0a52e8r.pl").display_name == "żółtyrower.pl"
+
+
+def test_the_demo_starts_in_line_with_the_sandbox_registry(settings, tmp_path, registry_settings):
+    """The seeded domains we hold read as the seeded registry holds them: the first
+    comparison round of a fresh demo finds nothing for the domains team."""
+    from domains.comparison import compare_round
+    from domains.models import RegistryDifference
+    from registry.sandbox.seed import seed
+    from registry.sandbox.server import SandboxServer
+
+    server = SandboxServer(tmp_path / "registry", tick_seconds=0.5)
+    seed(server.store)
+    server.start()
+    try:
+        settings.REGISTRY = {**registry_settings, "PORT": server.port, "CA_FILE": str(server.cert_path)}
+        seed_demo()
+        assert compare_round() == Domain.objects.held_by_us().count() > 0
+        assert not RegistryDifference.objects.exists()
+    finally:
+        server.stop()
