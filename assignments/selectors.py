@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from documents.models import GeneratedDocument, ReceivedDocument
@@ -44,7 +44,7 @@ def next_step(cesja: Cesja, user) -> str:
     side = cesja.side_of(user)
     staff = bool(getattr(user, "is_back_office", False))
     deadline = (
-        timezone.localtime(cesja.documents_deadline).strftime("%Y-%m-%d %H:%M")
+        formats.date_format(timezone.localtime(cesja.documents_deadline), "DATETIME_FORMAT")
         if cesja.documents_deadline
         else ""
     )

@@ -28,6 +28,7 @@ from registry.names import parse_domain_name, to_unicode
 from transfers.models import State as TransferState
 from transfers.models import Transfer
 from workflows.models import GENESIS_HASH, Channel, HistoryEvent, SentEmail
+from workflows.readable import ReadableChange, readable_changes
 
 TRANSFER = "transfer"
 CESJA = "cesja"
@@ -276,11 +277,8 @@ def request_by_ref(ref: str) -> RequestRow:
 # ---------------------------------------------------------------------- one request's record
 
 
-@dataclass(frozen=True)
-class Change:
-    field: str
-    before: Any
-    after: Any
+# A field's before and after, in words (``workflows.readable``).
+Change = ReadableChange
 
 
 @dataclass
@@ -339,11 +337,7 @@ def request_record(row: RequestRow) -> RequestRecord:
     return RequestRecord(
         request=row,
         events=events,
-        changes={
-            event.pk: [Change(name, *values) for name, values in sorted(event.changes.items())]
-            for event in events
-            if isinstance(event.changes, dict)
-        },
+        changes={event.pk: readable_changes(event) for event in events},
         generated=list(
             GeneratedDocument.objects.filter(case_type=case_type, case_id=obj.pk)
             .select_related("created_by")

@@ -1,0 +1,57 @@
+"""The pages people read most, in Debian's Chromium at 1280 x 800 and in Polish, with a cesja
+waiting for verification: the staff queue, the verification sheet, the auditor's event list and
+one event, the supervisor's page. Screenshots go to /work/screens/ for people to look at."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from viewflow.workflow.models import Task
+
+from tests.fixtures.browser import log_in
+from workflows.flowsync import process_of
+from workflows.roles import Team
+
+pytestmark = pytest.mark.browser
+
+SCREENS = Path("/work/screens")
+
+
+def screen(page: Page, name: str) -> Path:
+    SCREENS.mkdir(exist_ok=True)
+    path = SCREENS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def test_the_pages_people_read_most(
+    live_server, new_page: Callable[[], Page], audit_world, cesja_jobs, staff_user, supervisor, auditor
+) -> None:
+    cesja = audit_world.cesja
+    cesja_jobs.wait_for(
+        lambda: (
+            Task.objects.filter(process=process_of(cesja), finished__isnull=True)
+            .filter(owner_permission="accounts.team_domains")
+            .exists()
+        )
+    )
+    base = live_server.url
+    staff = new_page()
+    log_in(staff, base, staff_user(Team.DOMAINS).username)
+    screen(staff, "staff-queue")
+    staff.locator("#queue tbody a").first.click()
+    expect(staff.locator(".eyebrow")).to_contain_text(cesja.number)
+    screen(staff, "verification-sheet")
+
+    chief = new_page()
+    log_in(chief, base, supervisor.username)
+    screen(chief, "supervisor")
+
+    reader = new_page()
+    log_in(reader, base, auditor.username)
+    screen(reader, "auditor-events")
+    reader.locator("table.table--events tbody tr a").first.click()
+    screen(reader, "auditor-event")
