@@ -18,6 +18,12 @@ class AssignmentsConfig(AppConfig):
 
         registrant_changed.connect(on_registrant_changed, dispatch_uid="assignments.registrant_changed")
 
+        from accounts import login_notes
+
+        from .selectors import invitation_login_note
+
+        login_notes.register("assignments:invitation", invitation_login_note)
+
         from workflows.rounds import FLOWS, SWEEPS, register
 
         register("cesja reminders", "assignments.tasks.send_cesja_reminders", every=3600, order=SWEEPS)

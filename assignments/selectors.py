@@ -11,13 +11,24 @@ from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from accounts.login_notes import LoginNote
 from documents.models import GeneratedDocument, ReceivedDocument
+from workflows import sealing
 from workflows.display import tone_map
 from workflows.models import EventType
 from workflows.selectors import TimelineEntry, visible_to
 from workflows.selectors import timeline as case_timeline
 
-from .models import TERMINAL_STATES, VERIFICATION_STATES, Cesja, ChecklistItem, ChecklistTick, Side, State
+from .models import (
+    TERMINAL_STATES,
+    VERIFICATION_STATES,
+    Cesja,
+    CesjaInvitation,
+    ChecklistItem,
+    ChecklistTick,
+    Side,
+    State,
+)
 
 
 def cesje_for_account(user) -> QuerySet[Cesja]:
@@ -203,3 +214,34 @@ def cesja_rows(cesje, user) -> list[CesjaRow]:
         )
         for cesja in cesje
     ]
+
+
+def invitation_by_token(token: str) -> CesjaInvitation | None:
+    """The invitation a link's token opens, read by the digest it is stored under."""
+    if not token or len(token) > 200:
+        return None
+    return (
+        CesjaInvitation.objects.select_related("cesja", "cesja__cedent", "cesja__cesjonariusz")
+        .filter(token_digest=sealing.token_digest(f"cesja:{token}"))
+        .first()
+    )
+
+
+def invitation_login_note(token: str) -> LoginNote | None:
+    """What the login page tells someone who follows an invitation link and must log in
+    first: which cesja (its number and domains) waits for them. Nothing for a link that can no
+    longer bring anyone in; the invitation page itself then says why."""
+    found = invitation_by_token(token)
+    if found is None or found.used_at is not None:
+        return None
+    cesja = found.cesja
+    if cesja.state != State.AWAITING_PARTY or found.expires_at <= timezone.now():
+        return None
+    domains = ", ".join(item.display_name for item in cesja.items.all())
+    return LoginNote(
+        title=_("You are invited to cesja %(number)s: %(domains)s")
+        % {"number": cesja.number, "domains": domains},
+        lines=[
+            _("Log in with the account of the address the invitation was sent to; the cesja opens next."),
+        ],
+    )
