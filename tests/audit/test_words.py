@@ -9,8 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from assignments.models import State
+from assignments import services
+from assignments.models import Reason, Side, State
+from assignments.services.checks import as_domains
+from registry.models import Domain
 from tests.visible import visible_text
+from workflows.errors import Refused
 from workflows.history import record_event
 from workflows.models import Channel, EventType, HistoryEvent
 from workflows.roles import Team
@@ -132,3 +136,32 @@ def test_one_date_format_per_language_on_every_page(
         text = visible_text(clients[person.pk].get(url).content.decode())
         assert moment.search(text), f"{url}: no date in the {language} format"
         assert not OTHER_DATES.search(text), f"{url}: {OTHER_DATES.search(text).group(0)!r}"
+
+
+IDN = "xn--tyrower-k0a52e8r.pl"  # żółtyrower.pl
+
+
+def test_domains_read_as_u_labels_in_history_lines_and_refusals(
+    cesja_world, customer_a, customer_b, registrant_a, client_for, auditor
+) -> None:
+    domain = cesja_world.domain(registrant_a)
+    Domain.objects.filter(pk=domain.pk).update(name=IDN)
+    domain.refresh_from_db()
+    cesja = services.start_cesja(
+        initiator=customer_a,
+        side=Side.CEDENT,
+        domains=[domain],
+        cedent_registrant=registrant_a,
+        other_party_email=customer_b.email,
+        reason=Reason.DOMAIN_SALE,
+        actor=customer_a,
+        channel=Channel.WEB,
+    )
+    started = HistoryEvent.objects.for_object(cesja).order_by("id").first()
+    assert "żółtyrower.pl" in started.summary and "xn--" not in started.summary
+    text = visible_text(client_for(auditor).get(reverse("audit:history_search")).content.decode())
+    assert "żółtyrower.pl" in text and "xn--" not in text
+    # A domain typed as its A-label and not held with us is named as people write it.
+    with pytest.raises(Refused) as refused:
+        as_domains(["xn--dugie-zielone-whc.pl"])
+    assert "długie-zielone.pl" in str(refused.value)
