@@ -24,6 +24,13 @@ class AssignmentsConfig(AppConfig):
 
         login_notes.register("assignments:invitation", invitation_login_note)
 
+        # History events carry a party's side by its code; the auditor reads its label.
+        from workflows.readable import register_detail_values
+
+        from .models import Side
+
+        register_detail_values("side", Side.choices)
+
         from workflows.rounds import FLOWS, SWEEPS, register
 
         register("cesja reminders", "assignments.tasks.send_cesja_reminders", every=3600, order=SWEEPS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -216,6 +217,15 @@ _DETAIL_NAMES = {
 }
 
 
+# Coded values of a detail, by the detail's key: the apps that write them register their
+# labels in ``AppConfig.ready()`` (documents: the kinds of document; the case apps: sides …).
+_DETAIL_VALUES: dict[str, dict[str, Any]] = {}
+
+
+def register_detail_values(key: str, choices: Iterable[tuple[str, Any]]) -> None:
+    _DETAIL_VALUES.setdefault(key, {}).update(dict(choices))
+
+
 def _u_label(name: str) -> str:
     # registry.names.to_unicode, which the engine cannot import (registry builds on workflows).
     try:
@@ -250,12 +260,33 @@ def _detail_value(value: Any) -> str:
     return str(value)
 
 
+def _coded(key: str, value: Any) -> str:
+    labels = _DETAIL_VALUES.get(key, {})
+    if isinstance(value, str) and value in labels:
+        return str(labels[value])
+    return _detail_value(value)
+
+
+def subject_text(event: HistoryEvent) -> str:
+    """What the event concerns, as people name it: "Cesja CES/2026/000001", "Domena
+    żółtyrower.pl", or the kind of record and its number when it has no name."""
+    model = _subject_model(event)
+    if model is None:
+        return ""
+    kind = str(model._meta.verbose_name)
+    found = model._default_manager.filter(pk=event.subject_id).first() if event.subject_id.isdigit() else None
+    name = (getattr(found, "number", "") or getattr(found, "display_name", "")) if found is not None else ""
+    if name:
+        return f"{kind[:1].upper()}{kind[1:]} {name}"
+    return gettext("%(kind)s no. %(id)s") % {"kind": kind[:1].upper() + kind[1:], "id": event.subject_id}
+
+
 def readable_details(event: HistoryEvent) -> list[tuple[str, str]]:
     """The event's further details (``data``), each by its name and in words: moments in the
     page's date format, domains as U-labels. The CSV export keeps them as stored."""
     if not isinstance(event.data, dict):
         return []
     return [
-        (str(_DETAIL_NAMES.get(key, key.replace("_", " "))), _detail_value(value))
+        (str(_DETAIL_NAMES.get(key, key.replace("_", " "))), _coded(key, value))
         for key, value in sorted(event.data.items())
     ]

@@ -128,5 +128,11 @@ def channel_text(event) -> str:
 
 
 @register.filter
+def subject_text(event) -> str:
+    """What a history event concerns, by the case's number or the record's name."""
+    return readable.subject_text(event)
+
+
+@register.filter
 def who_and_how(event) -> str:
     return readable.who_and_how(event)
