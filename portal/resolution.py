@@ -271,10 +271,20 @@ def _for_people(name: str, series_names: list[str], *, label_points: bool = Fals
         root.find("title").text = name
         root.set("role", "img")
         root.set("aria-label", name)
+
         # Without pygal's script its tooltips never show: a <title> on each point gives the
         # browser's own tooltip instead.
+        def points(index: int):
+            return root.iterfind(f".//g[@class='series serie-{index} color-{index}']/g[@class='dots']")
+
+        # A week of one request has the same median and 90th percentile: its value is written
+        # once, above the point, rather than twice around one dot.
+        p90_by_week = {
+            (dots.findtext("desc[@class='x_label']"), dots.findtext("desc[@class='value']"))
+            for dots in points(1)
+        }
         for index, series_name in enumerate(series_names):
-            for dots in root.iterfind(f".//g[@class='series serie-{index} color-{index}']/g[@class='dots']"):
+            for dots in points(index):
                 week = dots.find("desc[@class='x_label']")
                 value = dots.find("desc[@class='value']")
                 if week is None or value is None:
@@ -283,7 +293,8 @@ def _for_people(name: str, series_names: list[str], *, label_points: bool = Fals
                 title.text = f"{week.text} · {series_name}: {value.text}"
                 dots.insert(0, title)
                 circle = dots.find("circle")
-                if label_points and circle is not None:
+                same_as_p90 = index == 0 and (week.text, value.text) in p90_by_week
+                if label_points and circle is not None and not same_as_p90:
                     text = dots.makeelement(
                         "text",
                         {

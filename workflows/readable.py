@@ -275,7 +275,11 @@ def subject_text(event: HistoryEvent) -> str:
         return ""
     kind = str(model._meta.verbose_name)
     found = model._default_manager.filter(pk=event.subject_id).first() if event.subject_id.isdigit() else None
-    name = (getattr(found, "number", "") or getattr(found, "display_name", "")) if found is not None else ""
+    name = ""
+    if found is not None:
+        name = getattr(found, "number", "") or getattr(found, "display_name", "")
+        if not name and hasattr(found, "get_full_name"):  # an account: its holder's name
+            name = found.get_full_name() or found.get_username()
     if name:
         return f"{kind[:1].upper()}{kind[1:]} {name}"
     return gettext("%(kind)s no. %(id)s") % {"kind": kind[:1].upper() + kind[1:], "id": event.subject_id}

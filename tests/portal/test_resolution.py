@@ -267,7 +267,9 @@ def test_supervisor_sees_a_chart_and_a_table_per_request_type(client_for, superv
 @pytest.mark.parametrize("points", [1, 3])
 def test_a_chart_of_few_points_has_its_axes_and_each_value_written(make_request, points) -> None:
     for week in range(points):
-        make_request(INCOMING, resolved_at=local(2026, 3, 17, 10) - timedelta(weeks=week * 2), took=hours(5))
+        ended = local(2026, 3, 17, 10) - timedelta(weeks=week * 2)
+        make_request(INCOMING, resolved_at=ended, took=hours(4))
+        make_request(INCOMING, resolved_at=ended, took=hours(6))
     with translation.override("pl"):
         chart = resolution.render_chart(resolution_times(now=NOW)[0])
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", chart.svg)
@@ -275,8 +277,17 @@ def test_a_chart_of_few_points_has_its_axes_and_each_value_written(make_request,
     assert "Godziny" in texts and "Tydzień (od poniedziałku)" in texts
     assert "16 marca" in texts and "29 grudnia" in texts
     assert {"0", "2", "4"} <= set(texts)
-    # Each point (median and 90th percentile of each week) carries its value as text.
-    assert texts.count("5,0 godz.") == 2 * points
+    # Each point carries its value as text: the median (5 h) and the 90th percentile (5.8 h).
+    assert texts.count("5,0 godz.") == points
+    assert texts.count("5,8 godz.") == points
+
+
+@pytest.mark.django_db
+def test_a_week_of_one_request_writes_its_value_once(make_request) -> None:
+    make_request(INCOMING, resolved_at=local(2026, 3, 17, 10), took=hours(5))
+    with translation.override("pl"):
+        chart = resolution.render_chart(resolution_times(now=NOW)[0])
+    assert re.findall(r"<text[^>]*>([^<]*)</text>", chart.svg).count("5,0 godz.") == 1
 
 
 @pytest.mark.django_db
