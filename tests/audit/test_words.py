@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from assignments import services
+from assignments.kind import CESJE
 from assignments.models import Reason, Side, State
 from assignments.services.checks import as_domains
 from registry.models import Domain
@@ -165,3 +166,9 @@ def test_domains_read_as_u_labels_in_history_lines_and_refusals(
     with pytest.raises(Refused) as refused:
         as_domains(["xn--dugie-zielone-whc.pl"])
     assert "długie-zielone.pl" in str(refused.value)
+
+
+def test_a_conflict_names_who_moved_the_case_on_by_name(audit_world) -> None:
+    with translation.override("pl"):
+        message = str(CESJE.conflict(audit_world.cesja))
+    assert "Jan Kowalski" in message and "(customer)" not in message

@@ -29,23 +29,24 @@ def _key(entry: Entry) -> str:
     return f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
 
 
-def test_every_message_has_a_polish_translation_that_is_not_fuzzy() -> None:
-    entries = _entries(PO.read_text(encoding="utf-8"))
-    assert len(entries) > 1000
-    untranslated = [entry.msgid for entry in entries if not entry.msgstr or not all(entry.msgstr.values())]
-    fuzzy = [entry.msgid for entry in entries if "fuzzy" in entry.flags]
-    assert untranslated == []
-    assert fuzzy == []
-    # A plural message has every form Polish needs (one, few, many, other).
-    short = [entry.msgid for entry in entries if entry.msgid_plural and len(entry.msgstr) != 4]
-    assert short == []
+def _untranslated(entries: list[Entry]) -> dict[str, list[str]]:
+    """Messages with an empty translation, a fuzzy one, or a plural short of Polish's forms
+    (one, few, many, other)."""
+    return {
+        "empty": [entry.msgid for entry in entries if not entry.msgstr or not all(entry.msgstr.values())],
+        "fuzzy": [entry.msgid for entry in entries if "fuzzy" in entry.flags],
+        "plural forms missing": [
+            entry.msgid for entry in entries if entry.msgid_plural and len(entry.msgstr) != 4
+        ],
+    }
 
 
-def test_the_compiled_catalogue_is_the_catalogue() -> None:
+def _stale_in_compiled(entries: list[Entry]) -> list[str]:
+    """Messages whose translation the tracked .mo does not hold as the .po says it."""
     with MO.open("rb") as compiled:
         catalogue = gettext.GNUTranslations(compiled)._catalog  # noqa: SLF001
     stale = []
-    for entry in _entries(PO.read_text(encoding="utf-8")):
+    for entry in entries:
         if entry.msgid_plural:
             found = [catalogue.get((_key(entry), index)) for index in range(len(entry.msgstr))]
             expected = [entry.msgstr[index] for index in range(len(entry.msgstr))]
@@ -53,13 +54,12 @@ def test_the_compiled_catalogue_is_the_catalogue() -> None:
             found, expected = catalogue.get(_key(entry)), entry.msgstr[0]
         if found != expected:
             stale.append(entry.msgid)
-    assert stale == [], "compile the catalogue: msgfmt --check -o locale/pl/LC_MESSAGES/django.mo …"
+    return stale
 
 
-@pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext's xgettext is not installed")
-def test_the_code_uses_no_message_the_catalogue_lacks(tmp_path: Path) -> None:
-    """makemessages over a copy of the sources: it adds what the code says and the catalogue
-    has not; every such message is one a Polish reader would see in English."""
+def _missing_from_catalogue(tmp_path: Path, ours: set[str]) -> list[str]:
+    """makemessages over a copy of the sources: what the code says and the catalogue has not.
+    Each such message is one a Polish reader would see in English."""
     copy = tmp_path / "src"
     shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(*NOT_SOURCE, "__pycache__", "*.mo"))
     subprocess.run(
@@ -68,6 +68,15 @@ def test_the_code_uses_no_message_the_catalogue_lacks(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    ours = {_key(entry) for entry in _entries(PO.read_text(encoding="utf-8"))}
     wanted = {_key(entry) for entry in _entries((copy / PO.relative_to(ROOT)).read_text(encoding="utf-8"))}
-    assert sorted(wanted - ours) == []
+    return sorted(wanted - ours)
+
+
+def test_every_message_the_code_says_has_a_polish_translation(tmp_path: Path) -> None:
+    entries = _entries(PO.read_text(encoding="utf-8"))
+    assert len(entries) > 1000
+    assert _untranslated(entries) == {"empty": [], "fuzzy": [], "plural forms missing": []}
+    assert _stale_in_compiled(entries) == [], "compile it: msgfmt --check -o …/django.mo …/django.po"
+    if shutil.which("xgettext") is None:
+        pytest.skip("gettext's xgettext is not installed: the sources were not read for messages")
+    assert _missing_from_catalogue(tmp_path, {_key(entry) for entry in entries}) == []
