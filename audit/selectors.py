@@ -95,6 +95,18 @@ def _staff_q(text: str) -> Q:
     return Q(actor__in=people)
 
 
+def _named(text: str) -> QuerySet[User]:
+    """People whose first and last names hold every word of ``text`` ("Jan Kowalski"): the
+    event list shows people by name, so an auditor searches by it."""
+    words = text.split()
+    if len(words) < 2:
+        return User.objects.none()
+    people = User.objects.all()
+    for word in words:
+        people = people.filter(Q(first_name__iexact=word) | Q(last_name__iexact=word))
+    return people.values("pk")
+
+
 # Parties are found in the small tables of profiles and accounts first and the requests
 # taken by key: matching names through a join would read every request's parties.
 
@@ -386,7 +398,9 @@ def search_history(filters: HistoryFilters) -> QuerySet[HistoryEvent]:
         events = events.filter(domain_name__icontains=_domain_search_term(filters.domain))
     if filters.actor:
         events = events.filter(
-            Q(actor__username__iexact=filters.actor) | Q(actor_label__icontains=filters.actor)
+            Q(actor__username__iexact=filters.actor)
+            | Q(actor_label__icontains=filters.actor)
+            | Q(actor__in=_named(filters.actor))
         )
     if filters.event_type:
         events = events.filter(event_type=filters.event_type)

@@ -172,3 +172,9 @@ def test_a_conflict_names_who_moved_the_case_on_by_name(audit_world) -> None:
     with translation.override("pl"):
         message = str(CESJE.conflict(audit_world.cesja))
     assert "Jan Kowalski" in message and "(customer)" not in message
+
+
+def test_the_event_list_finds_a_person_by_the_name_it_shows(audit_world, client_for, auditor) -> None:
+    response = client_for(auditor).get(reverse("audit:history_search"), {"actor": "Jan Kowalski"})
+    events = list(response.context["page"].object_list)
+    assert events and {event.actor_id for event in events} == {audit_world.customer.pk}
