@@ -279,10 +279,13 @@ def _for_people(name: str, series_names: list[str], *, label_points: bool = Fals
 
         # A week of one request has the same median and 90th percentile: its value is written
         # once, above the point, rather than twice around one dot.
-        p90_by_week = {
-            (dots.findtext("desc[@class='x_label']"), dots.findtext("desc[@class='value']"))
-            for dots in points(1)
-        }
+        def week_values(index: int) -> set[tuple[str | None, str | None]]:
+            return {
+                (dots.findtext("desc[@class='x_label']"), dots.findtext("desc[@class='value']"))
+                for dots in points(index)
+            }
+
+        medians, p90s = week_values(0), week_values(1)
         for index, series_name in enumerate(series_names):
             for dots in points(index):
                 week = dots.find("desc[@class='x_label']")
@@ -293,7 +296,10 @@ def _for_people(name: str, series_names: list[str], *, label_points: bool = Fals
                 title.text = f"{week.text} · {series_name}: {value.text}"
                 dots.insert(0, title)
                 circle = dots.find("circle")
-                same_as_p90 = index == 0 and (week.text, value.text) in p90_by_week
+                shared = (week.text, value.text) in (p90s if index == 0 else medians)
+                # One value for both (a week of one request): written once, in the text colour.
+                colour = CHART_STYLE.foreground if shared else CHART_STYLE.colors[index]
+                same_as_p90 = shared and index == 0
                 if label_points and circle is not None and not same_as_p90:
                     text = dots.makeelement(
                         "text",
@@ -302,7 +308,7 @@ def _for_people(name: str, series_names: list[str], *, label_points: bool = Fals
                             "y": str(float(circle.get("cy")) + _VALUE_OFFSET.get(index, -10)),
                             "class": "point-value",
                             "text-anchor": "middle",
-                            "fill": CHART_STYLE.colors[index % len(CHART_STYLE.colors)],
+                            "style": f"fill: {colour}",
                             "font-size": "13",
                         },
                     )
