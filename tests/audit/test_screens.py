@@ -1,9 +1,11 @@
 """The pages people read most, in Debian's Chromium at 1280 x 800 and in Polish, with a cesja
 waiting for verification: the staff queue, the verification sheet, the auditor's event list and
-one event, the supervisor's page. Screenshots go to /work/screens/ for people to look at."""
+one event, the supervisor's page. Screenshots go to test-artifacts/screens/ (or the folder
+$REGFLOW_SCREENS names) for people to look at."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +16,7 @@ from playwright.sync_api import Page, expect
 from viewflow.workflow.models import Task
 
 from assignments.models import Cesja
-from tests.fixtures.browser import log_in
+from tests.fixtures.browser import ARTIFACTS, log_in
 from transfers.models import Direction, Transfer
 from workflows.flowsync import process_of
 from workflows.models import HistoryEvent
@@ -22,11 +24,12 @@ from workflows.roles import Team
 
 pytestmark = pytest.mark.browser
 
-SCREENS = Path("/work/screens")
+# test-artifacts/screens/ unless REGFLOW_SCREENS names another folder.
+SCREENS = Path(os.environ.get("REGFLOW_SCREENS", str(ARTIFACTS / "screens")))
 
 
 def screen(page: Page, name: str) -> Path:
-    SCREENS.mkdir(exist_ok=True)
+    SCREENS.mkdir(parents=True, exist_ok=True)
     path = SCREENS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
