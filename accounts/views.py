@@ -15,7 +15,7 @@ from django.views.i18n import set_language
 from workflows.access import role_required
 from workflows.roles import Role
 
-from . import services
+from . import login_notes, services
 from .forms import LoginForm, RegistrantForm, RepresentativeFormSet
 from .models import Registrant
 
@@ -24,6 +24,12 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Someone sent here from a link (an invitation to a cesja) sees what waits for them.
+        context["login_note"] = login_notes.note_for(self.get_redirect_url())
+        return context
 
 
 @require_POST

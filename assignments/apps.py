@@ -25,6 +25,18 @@ class AssignmentsConfig(AppConfig):
         from .signals import cesja_completed
 
         cesja_completed.connect(codes_die_with_the_cesja, dispatch_uid="domains.codes_die_with_cesja")
+        from accounts import login_notes
+
+        from .selectors import invitation_login_note
+
+        login_notes.register("assignments:invitation", invitation_login_note)
+
+        # History events carry a party's side by its code; the auditor reads its label.
+        from workflows.readable import register_detail_values
+
+        from .models import Side
+
+        register_detail_values("side", Side.choices)
 
         from workflows.rounds import FLOWS, SWEEPS, register
 

@@ -74,7 +74,12 @@ class CesjaFlow(flow.Flow):
     # Staff decide through assignments.services (approve_cesja, reject_cesja,
     # request_correction); the task shows the work in the queue and is completed when the
     # decision is recorded.
-    verification = flow.ManualTask().Permission(team_permission("domains")).Next(this.after_verification)
+    verification = (
+        flow.ManualTask()
+        .Annotation(title=_("Cesja: verification"))
+        .Permission(team_permission("domains"))
+        .Next(this.after_verification)
+    )
     after_verification = (
         flow.Switch()
         .Case(this.second_verification, this.needs_second_approval)
@@ -82,7 +87,12 @@ class CesjaFlow(flow.Flow):
         .Case(this.await_documents, this.back_to_documents)
         .Default(this.end)
     )
-    second_verification = SecondPairOfEyes().Permission(team_permission("domains")).Next(this.after_second)
+    second_verification = (
+        SecondPairOfEyes()
+        .Annotation(title=_("Cesja: second approval"))
+        .Permission(team_permission("domains"))
+        .Next(this.after_second)
+    )
     after_second = (
         flow.Switch()
         .Case(this.execute, this.is_executing)

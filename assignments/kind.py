@@ -24,7 +24,8 @@ class CesjaKind(CaseKind[Cesja]):
     logger = logging.getLogger("assignments.flows")
 
     def summary_params(self, case: Cesja) -> dict[str, Any]:
-        return {"number": case.number, "domains": ", ".join(case.domain_names())}
+        # Domains as people write them (U-labels): the summaries are read, not parsed.
+        return {"number": case.number, "domains": ", ".join(item.display_name for item in case.items.all())}
 
     def event_domain(self, case: Cesja) -> str:
         # One domain names the event for a search by domain; several are in its data.

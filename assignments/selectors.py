@@ -8,11 +8,13 @@ from typing import Any
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from accounts.login_notes import LoginNote
 from documents.models import GeneratedDocument, ReceivedDocument
 from documents.services import parse_number
+from workflows import sealing
 from workflows.display import tone_map
 from workflows.models import EventType
 from workflows.selectors import TimelineEntry, visible_to
@@ -23,6 +25,7 @@ from .models import (
     TERMINAL_STATES,
     VERIFICATION_STATES,
     Cesja,
+    CesjaInvitation,
     ChecklistItem,
     ChecklistTick,
     Side,
@@ -54,7 +57,7 @@ def next_step(cesja: Cesja, user) -> str:
     side = cesja.side_of(user)
     staff = bool(getattr(user, "is_back_office", False))
     deadline = (
-        timezone.localtime(cesja.documents_deadline).strftime("%Y-%m-%d %H:%M")
+        formats.date_format(timezone.localtime(cesja.documents_deadline), "DATETIME_FORMAT")
         if cesja.documents_deadline
         else ""
     )
@@ -260,3 +263,34 @@ def cesja_rows(cesje, user) -> list[CesjaRow]:
         )
         for cesja in cesje
     ]
+
+
+def invitation_by_token(token: str) -> CesjaInvitation | None:
+    """The invitation a link's token opens, read by the digest it is stored under."""
+    if not token or len(token) > 200:
+        return None
+    return (
+        CesjaInvitation.objects.select_related("cesja", "cesja__cedent", "cesja__cesjonariusz")
+        .filter(token_digest=sealing.token_digest(f"cesja:{token}"))
+        .first()
+    )
+
+
+def invitation_login_note(token: str) -> LoginNote | None:
+    """What the login page tells someone who follows an invitation link and must log in
+    first: which cesja (its number and domains) waits for them. Nothing for a link that can no
+    longer bring anyone in; the invitation page itself then says why."""
+    found = invitation_by_token(token)
+    if found is None or found.used_at is not None:
+        return None
+    cesja = found.cesja
+    if cesja.state != State.AWAITING_PARTY or found.expires_at <= timezone.now():
+        return None
+    domains = ", ".join(item.display_name for item in cesja.items.all())
+    return LoginNote(
+        title=_("You are invited to cesja %(number)s: %(domains)s")
+        % {"number": cesja.number, "domains": domains},
+        lines=[
+            _("Log in with the account of the address the invitation was sent to; the cesja opens next."),
+        ],
+    )

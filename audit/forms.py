@@ -104,7 +104,10 @@ class RequestSearchForm(PeriodForm):
 class HistorySearchForm(PeriodForm):
     domain = forms.CharField(label=_("Domain"), required=False, max_length=253)
     actor = forms.CharField(
-        label=_("Who"), required=False, max_length=150, help_text=_("User name, or “system”.")
+        label=_("Who"),
+        required=False,
+        max_length=150,
+        help_text=_("User name, first and last name, or “system”."),
     )
     event_type = forms.ChoiceField(
         label=_("Event"), required=False, choices=[("", _("any"))] + list(EventType.choices)

@@ -28,6 +28,7 @@ from registry.names import parse_domain_name, to_unicode
 from transfers.models import State as TransferState
 from transfers.models import Transfer
 from workflows.models import GENESIS_HASH, Channel, HistoryEvent, SentEmail
+from workflows.readable import ReadableChange, readable_changes
 
 TRANSFER = "transfer"
 CESJA = "cesja"
@@ -92,6 +93,18 @@ def _staff_q(text: str) -> Q:
         Q(username__icontains=text) | Q(first_name__icontains=text) | Q(last_name__icontains=text)
     ).values("pk")
     return Q(actor__in=people)
+
+
+def _named(text: str) -> QuerySet[User]:
+    """People whose first and last names hold every word of ``text`` ("Jan Kowalski"): the
+    event list shows people by name, so an auditor searches by it."""
+    words = text.split()
+    if len(words) < 2:
+        return User.objects.none()
+    people = User.objects.all()
+    for word in words:
+        people = people.filter(Q(first_name__iexact=word) | Q(last_name__iexact=word))
+    return people.values("pk")
 
 
 # Parties are found in the small tables of profiles and accounts first and the requests
@@ -276,11 +289,8 @@ def request_by_ref(ref: str) -> RequestRow:
 # ---------------------------------------------------------------------- one request's record
 
 
-@dataclass(frozen=True)
-class Change:
-    field: str
-    before: Any
-    after: Any
+# A field's before and after, in words (``workflows.readable``).
+Change = ReadableChange
 
 
 @dataclass
@@ -339,11 +349,7 @@ def request_record(row: RequestRow) -> RequestRecord:
     return RequestRecord(
         request=row,
         events=events,
-        changes={
-            event.pk: [Change(name, *values) for name, values in sorted(event.changes.items())]
-            for event in events
-            if isinstance(event.changes, dict)
-        },
+        changes={event.pk: readable_changes(event) for event in events},
         generated=list(
             GeneratedDocument.objects.filter(case_type=case_type, case_id=obj.pk)
             .select_related("created_by")
@@ -392,7 +398,9 @@ def search_history(filters: HistoryFilters) -> QuerySet[HistoryEvent]:
         events = events.filter(domain_name__icontains=_domain_search_term(filters.domain))
     if filters.actor:
         events = events.filter(
-            Q(actor__username__iexact=filters.actor) | Q(actor_label__icontains=filters.actor)
+            Q(actor__username__iexact=filters.actor)
+            | Q(actor_label__icontains=filters.actor)
+            | Q(actor__in=_named(filters.actor))
         )
     if filters.event_type:
         events = events.filter(event_type=filters.event_type)

@@ -7,7 +7,6 @@ supervisors who look into what their teams did.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 from django.core.paginator import Paginator
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_safe
 
 from workflows.access import HISTORY_READERS, role_required
 from workflows.models import HistoryEvent
+from workflows.readable import readable_changes, readable_details
 
 from . import exports, selectors
 from .forms import HistorySearchForm, RequestSearchForm
@@ -175,16 +175,14 @@ def history_search(request: HttpRequest) -> HttpResponse:
 @require_safe
 def history_event(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(HistoryEvent.objects.select_related("actor", "subject_type"), pk=pk)
-    changes = [
-        {"field": field, "before": values[0], "after": values[1]} for field, values in event.changes.items()
-    ]
+    changes = readable_changes(event)
     return render(
         request,
         "audit/history_event.html",
         {
             "event": event,
             "changes": changes,
-            "data_json": json.dumps(event.data, indent=2, ensure_ascii=False, sort_keys=True, default=str),
+            "details": readable_details(event),
             "chain": selectors.check_event(event),
         },
     )

@@ -7,3 +7,12 @@ class DocumentsConfig(AppConfig):
 
     name = "documents"
     verbose_name = _("Documents")
+
+    def ready(self) -> None:
+        # History events name a document's kind by its code; the auditor reads its label.
+        from workflows.readable import register_detail_values
+
+        from .models import GeneratedDocument, ReceivedDocument
+
+        register_detail_values("kind", GeneratedDocument.Kind.choices)
+        register_detail_values("kind", ReceivedDocument.Kind.choices)

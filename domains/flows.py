@@ -23,7 +23,7 @@ class RegistryDifferenceFlow(flow.Flow):
     start = flow.StartHandle(this.begin).Next(this.check)
     check = (
         flow.ManualTask()
-        .Annotation(title=_("Check the registry difference"))
+        .Annotation(title=_("Registry difference: check"))
         .Permission(team_permission("domains"))
         .Next(this.end)
     )

@@ -47,9 +47,9 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         from workflows.models import TaskDeadline
-        from workflows.queues import ensure_default_deadlines
+        from workflows.queues import ensure_default_deadlines, task_type_label
 
         ensure_default_deadlines()
         self.fields["type"].choices = [("", _("All"))] + [
-            (row.flow_task, row.label or row.flow_task) for row in TaskDeadline.objects.all()
+            (row.flow_task, task_type_label(row)) for row in TaskDeadline.objects.all()
         ]

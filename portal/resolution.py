@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pygal
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
@@ -60,6 +60,11 @@ class WeekTimes:
     def label(self) -> str:
         year, week, _weekday = self.monday.isocalendar()
         return f"{year}-W{week:02d}"
+
+    @property
+    def axis_label(self) -> str:
+        """The week as the chart's axis names it: its Monday, day and month in words."""
+        return formats.date_format(self.monday, "MONTH_DAY_FORMAT")
 
 
 @dataclass(frozen=True)
@@ -175,6 +180,11 @@ HOURS = Unit(3600, _("hours"), pgettext_lazy("unit of time", "h"), _("in hours")
 DAYS = Unit(86400, _("days"), pgettext_lazy("unit of time", "d"), _("in days"))
 # Up to three days hours read better; beyond, a count of hours is hard to picture.
 HOURS_UP_TO = timedelta(days=3)
+# With this few weeks drawn, each point carries its value as text: a lone dot on an empty
+# chart says nothing until read against the axis. More points would crowd the chart.
+PRINT_VALUES_UP_TO = 4
+# Room above the highest point for its value and its dot, as a share of that value.
+HEADROOM = 1.15
 
 # The site's palette (static/css/app.css): brand blue for the median, a dark amber for the
 # 90th percentile, both at least 4.5:1 against white.
@@ -241,7 +251,12 @@ def axis_top(value: float) -> float:
     return next(step * power for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if value <= step * power)
 
 
-def _for_people(name: str, series_names: list[str]) -> Callable[[Any], Any]:
+# Where a point's value is written: the 90th percentile above its dot, the median below, so
+# that the two stay apart when they are close.
+_VALUE_OFFSET = {0: 19, 1: -10}
+
+
+def _for_people(name: str, series_names: list[str], *, label_points: bool = False) -> Callable[[Any], Any]:
     def apply(root: Any) -> Any:
         # pygal writes its configuration into an inline <script> even with no js files; the page
         # runs no chart script, so it would be dead weight.
@@ -256,10 +271,23 @@ def _for_people(name: str, series_names: list[str]) -> Callable[[Any], Any]:
         root.find("title").text = name
         root.set("role", "img")
         root.set("aria-label", name)
+
         # Without pygal's script its tooltips never show: a <title> on each point gives the
         # browser's own tooltip instead.
+        def points(index: int):
+            return root.iterfind(f".//g[@class='series serie-{index} color-{index}']/g[@class='dots']")
+
+        # A week of one request has the same median and 90th percentile: its value is written
+        # once, above the point, rather than twice around one dot.
+        def week_values(index: int) -> set[tuple[str | None, str | None]]:
+            return {
+                (dots.findtext("desc[@class='x_label']"), dots.findtext("desc[@class='value']"))
+                for dots in points(index)
+            }
+
+        medians, p90s = week_values(0), week_values(1)
         for index, series_name in enumerate(series_names):
-            for dots in root.iterfind(f".//g[@class='series serie-{index} color-{index}']/g[@class='dots']"):
+            for dots in points(index):
                 week = dots.find("desc[@class='x_label']")
                 value = dots.find("desc[@class='value']")
                 if week is None or value is None:
@@ -267,6 +295,25 @@ def _for_people(name: str, series_names: list[str]) -> Callable[[Any], Any]:
                 title = dots.makeelement("title", {})
                 title.text = f"{week.text} · {series_name}: {value.text}"
                 dots.insert(0, title)
+                circle = dots.find("circle")
+                shared = (week.text, value.text) in (p90s if index == 0 else medians)
+                # One value for both (a week of one request): written once, in the text colour.
+                colour = CHART_STYLE.foreground if shared else CHART_STYLE.colors[index]
+                same_as_p90 = shared and index == 0
+                if label_points and circle is not None and not same_as_p90:
+                    text = dots.makeelement(
+                        "text",
+                        {
+                            "x": circle.get("cx"),
+                            "y": str(float(circle.get("cy")) + _VALUE_OFFSET.get(index, -10)),
+                            "class": "point-value",
+                            "text-anchor": "middle",
+                            "style": f"fill: {colour}",
+                            "font-size": "13",
+                        },
+                    )
+                    text.text = value.text
+                    dots.append(text)
         return root
 
     return apply
@@ -290,12 +337,14 @@ def render_chart(times: ResolutionTimes, unit: Unit | None = None) -> Resolution
         width=1080,
         height=280,
         margin=10,
-        margin_right=40,
+        margin_right=60,
         spacing=12,
         show_legend=False,
         y_title=str(unit.name).capitalize(),
-        x_labels=[week.label for week in times.weeks],
-        range=(0, axis_top(in_unit(longest, unit) or 0)),
+        x_title=gettext("Week (from its Monday)"),
+        x_labels=[week.axis_label for week in times.weeks],
+        x_label_rotation=30,
+        range=(0, axis_top((in_unit(longest, unit) or 0) * HEADROOM)),
         # pygal's default of up to 16 grid lines crowds a 280-pixel high chart.
         max_scale=8,
         allow_interruptions=True,
@@ -321,7 +370,8 @@ def render_chart(times: ResolutionTimes, unit: Unit | None = None) -> Resolution
         "kind": times.label,
         "unit": unit.in_words,
     }
-    chart.add_xml_filter(_for_people(name, [title for title, _values, _options in series]))
+    few = sum(1 for week in times.weeks if week.count) <= PRINT_VALUES_UP_TO
+    chart.add_xml_filter(_for_people(name, [title for title, _values, _options in series], label_points=few))
     # pygal escapes every text it writes: the labels and names above reach the page as text.
     return ResolutionChart(times=times, unit=unit, svg=mark_safe(chart.render(is_unicode=True)))  # noqa: S308
 

@@ -10,20 +10,26 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Case,
+    CharField,
     Count,
     IntegerField,
     Min,
+    OuterRef,
     Q,
+    QuerySet,
+    Subquery,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from accounts.models import User
-from assignments.models import Cesja
+from assignments.models import Cesja, CesjaDomain
 from domains.models import RegistryDifference
+from registry.names import to_unicode
 from transfers.models import Transfer
 from workflows import queues
 from workflows.roles import BACK_OFFICE_ROLES, Team, team_permission
@@ -39,6 +45,12 @@ class TaskRow:
     due: queues.Due
     # The page of the request the task belongs to, when its process has one (a transfer, a cesja).
     request_url: str = ""
+    # The request as people name it: its number (a cesja's "CES/2026/000001", a transfer's "#12")
+    # and its domain as a U-label; "" for a task whose process has no request.
+    case_number: str = ""
+    case_domain: str = ""
+    # A cesja of several domains: how many besides the one named.
+    more_domains: int = 0
 
     @property
     def overdue(self) -> bool:
@@ -49,8 +61,54 @@ class TaskRow:
         return self.due.status == queues.WARNING
 
 
+def with_case_labels(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """Tasks annotated with their request's number and domain (``case_number``,
+    ``case_domain``, ``case_domains``), read by subqueries in the tasks' own query: the queue
+    names each row by its request at no extra query however many kinds of request it holds."""
+    transfer_type = ContentType.objects.get_for_model(Transfer)
+    cesja_type = ContentType.objects.get_for_model(Cesja)
+    artifact = OuterRef("process__artifact_object_id")
+    cesja_number = Cesja.objects.filter(pk=artifact).values("number")[:1]
+    cesja_domains = CesjaDomain.objects.filter(cesja_id=artifact).order_by("domain_name")
+    cesja_count = (
+        CesjaDomain.objects.filter(cesja_id=artifact)
+        .order_by()
+        .values("cesja_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    transfer_domain = Transfer.objects.filter(pk=artifact).values("domain_name")[:1]
+    difference_domain = RegistryDifference.objects.filter(pk=artifact).values("domain__name")[:1]
+    is_cesja = Q(process__artifact_content_type_id=cesja_type.pk)
+    is_transfer = Q(process__artifact_content_type_id=transfer_type.pk)
+    is_difference = Q(
+        process__artifact_content_type_id=ContentType.objects.get_for_model(RegistryDifference).pk
+    )
+    return tasks.annotate(
+        case_number=Case(
+            When(is_cesja, then=Subquery(cesja_number)),
+            default=Value(""),
+            output_field=CharField(),
+        ),
+        case_domain=Case(
+            When(is_cesja, then=Subquery(cesja_domains.values("domain_name")[:1])),
+            When(is_transfer, then=Subquery(transfer_domain)),
+            When(is_difference, then=Subquery(difference_domain)),
+            default=Value(""),
+            output_field=CharField(),
+        ),
+        case_domains=Case(
+            When(is_cesja, then=Coalesce(Subquery(cesja_count), Value(0))),
+            When(is_transfer | is_difference, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+    )
+
+
 def task_rows(tasks, *, now: datetime | None = None) -> list[TaskRow]:
-    """Rows for the task table, in the order given."""
+    """Rows for the task table, in the order given; tasks read through ``with_case_labels``
+    are named by their request."""
     now = now or timezone.now()
     transfer_type = ContentType.objects.get_for_model(Transfer)
     cesja_type = ContentType.objects.get_for_model(Cesja)
@@ -69,7 +127,21 @@ def task_rows(tasks, *, now: datetime | None = None) -> list[TaskRow]:
             request_url = reverse("assignments:verify", args=[process.artifact_object_id])
         elif process.artifact_content_type_id == difference_type.pk and process.artifact_object_id:
             request_url = reverse("domains:difference", args=[process.artifact_object_id])
-        rows.append(TaskRow(task=task, title=title, due=due, request_url=request_url))
+        number = ""
+        if request_url:
+            # A cesja has its number once started; a transfer is known by its own id.
+            number = getattr(task, "case_number", "") or f"#{process.artifact_object_id}"
+        rows.append(
+            TaskRow(
+                task=task,
+                title=title,
+                due=due,
+                request_url=request_url,
+                case_number=number,
+                case_domain=to_unicode(domain) if (domain := getattr(task, "case_domain", "")) else "",
+                more_domains=max(getattr(task, "case_domains", 0) - 1, 0),
+            )
+        )
     return rows
 
 

@@ -109,6 +109,7 @@ def _queues(request: HttpRequest) -> dict:
     filters = queues.parse_filters(request.GET)
     members = list(queues.team_members(user.team)) if user.team else []
     tasks = queues.team_tasks(user.team, filters) if user.team else queues.open_tasks().none()
+    tasks = selectors.with_case_labels(tasks)
     page = Paginator(tasks, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -116,7 +117,7 @@ def _queues(request: HttpRequest) -> dict:
         "queue": selectors.task_rows(page.object_list),
         "queue_page": page,
         "queue_query": query.urlencode(),
-        "inbox": selectors.task_rows(queues.held_by(user)),
+        "inbox": selectors.task_rows(selectors.with_case_labels(queues.held_by(user))),
         "team_label": user.get_team_display(),
         "filter_form": filter_form,
         "filtered": bool(query),

@@ -22,3 +22,10 @@ class TransfersConfig(AppConfig):
         # viewflow's database timers of every flow (transfers' and cesje's deadlines alike).
         register("timers fired", "transfers.tasks.fire_workflow_timers", every=60, order=TIMERS)
         register("flow steps", "transfers.tasks.sync_open_flows", every=300, order=FLOWS)
+
+        # History events carry a transfer's direction by its code; the auditor reads its label.
+        from workflows.readable import register_detail_values
+
+        from .models import Direction
+
+        register_detail_values("direction", Direction.choices)

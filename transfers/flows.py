@@ -46,7 +46,12 @@ class IncomingTransferFlow(flow.Flow):
     check_risk = flow.If(this.needs_review).Then(this.review).Else(this.await_confirmation)
     # Staff decide through transfers.services.review_transfer; the task shows the work in the
     # domains team's queue and is completed when the decision is recorded.
-    review = flow.ManualTask().Permission(team_permission("domains")).Next(this.after_review)
+    review = (
+        flow.ManualTask()
+        .Annotation(title=_("Incoming transfer: review"))
+        .Permission(team_permission("domains"))
+        .Next(this.after_review)
+    )
     after_review = flow.If(this.passed_review).Then(this.await_confirmation).Else(this.end)
     await_confirmation = (
         flow.Handle()
@@ -87,7 +92,12 @@ class OutgoingTransferFlow(flow.Flow):
     start = flow.StartHandle(this.begin).Next(this.staff_check)
     # Completed by transfers.services.reject_outgoing, or by the catch-up once the transfer
     # has moved on without staff (approved by the registrant, by the registry).
-    staff_check = flow.ManualTask().Permission(team_permission("domains")).Next(this.await_outcome)
+    staff_check = (
+        flow.ManualTask()
+        .Annotation(title=_("Outgoing transfer: staff check"))
+        .Permission(team_permission("domains"))
+        .Next(this.await_outcome)
+    )
     await_outcome = flow.Handle().Next(this.end)
     end = flow.End()
 

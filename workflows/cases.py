@@ -30,6 +30,7 @@ from .errors import Conflict
 from .history import history_text, record_event
 from .models import Channel, HistoryEvent
 from .outbox import backoff
+from .readable import actor_name
 
 Case = TypeVar("Case", bound=models.Model)
 
@@ -114,7 +115,7 @@ class CaseKind(Generic[Case]):
         if last is None:
             return Conflict(self.cannot_now_text % {"state": state})
         return Conflict(
-            self.moved_on_text % {"state": state, "actor": last.actor_label, "time": when(last.occurred_at)}
+            self.moved_on_text % {"state": state, "actor": actor_name(last), "time": when(last.occurred_at)}
         )
 
     def record(

@@ -30,7 +30,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
@@ -49,13 +50,19 @@ DEFAULT_DEADLINE = timedelta(hours=48)
 DEFAULT_WARNING = timedelta(hours=8)
 
 # The human tasks the flows have today, with their deadlines (hours) and warnings (hours);
-# written to TaskDeadline on first use, then edited in the admin.
+# written to TaskDeadline on first use, then edited in the admin. The labels are stored in
+# English and shown in the reader's language (``task_type_label``); the flows name their tasks
+# with the same words.
 KNOWN_TASKS: dict[str, tuple[str, int, int]] = {
-    "transfers/flows.IncomingTransferFlow.review": ("Incoming transfer: review", 24, 4),
-    "transfers/flows.OutgoingTransferFlow.staff_check": ("Outgoing transfer: staff check", 24, 4),
-    "assignments/flows.CesjaFlow.verification": ("Cesja: verification", 48, 8),
-    "assignments/flows.CesjaFlow.second_verification": ("Cesja: second approval", 24, 4),
-    "domains/flows.RegistryDifferenceFlow.check": ("Registry difference: check", 72, 24),
+    "transfers/flows.IncomingTransferFlow.review": (gettext_noop("Incoming transfer: review"), 24, 4),
+    "transfers/flows.OutgoingTransferFlow.staff_check": (
+        gettext_noop("Outgoing transfer: staff check"),
+        24,
+        4,
+    ),
+    "assignments/flows.CesjaFlow.verification": (gettext_noop("Cesja: verification"), 48, 8),
+    "assignments/flows.CesjaFlow.second_verification": (gettext_noop("Cesja: second approval"), 24, 4),
+    "domains/flows.RegistryDifferenceFlow.check": (gettext_noop("Registry difference: check"), 72, 24),
 }
 
 OK, WARNING, OVERDUE = "ok", "warning", "overdue"
@@ -87,6 +94,17 @@ def deadline_table() -> dict[str, tuple[timedelta, timedelta]]:
         ensure_default_deadlines()
         rows = list(TaskDeadline.objects.all())
     return {row.flow_task: (timedelta(hours=row.hours), timedelta(hours=row.warning_before)) for row in rows}
+
+
+def _when(moment: datetime) -> str:
+    """A moment as every page writes it, in the active language."""
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def task_type_label(row: TaskDeadline) -> str:
+    """A task type's name in the reader's language: a label as stored by default is a message
+    of the catalogue; one an administrator typed is shown as typed."""
+    return gettext(row.label) if row.label else row.flow_task
 
 
 def task_ref(task: Task) -> str:
@@ -386,7 +404,7 @@ def warn_and_escalate(*, now: datetime | None = None) -> int:
                         summary=history_text(
                             _("Task #%(task)s is due at %(due)s"),
                             task=task.pk,
-                            due=timezone.localtime(due.due_at).strftime("%Y-%m-%d %H:%M"),
+                            due=_when(due.due_at),
                         ),
                         data={"due_at": due.due_at.isoformat()},
                     )
@@ -401,7 +419,7 @@ def warn_and_escalate(*, now: datetime | None = None) -> int:
                             % {
                                 "task": task.pk,
                                 "title": _title(task),
-                                "due": timezone.localtime(due.due_at).strftime("%Y-%m-%d %H:%M"),
+                                "due": _when(due.due_at),
                             }
                         ),
                     )
@@ -431,7 +449,7 @@ def warn_and_escalate(*, now: datetime | None = None) -> int:
                             % {
                                 "task": task.pk,
                                 "title": _title(task),
-                                "due": timezone.localtime(due.due_at).strftime("%Y-%m-%d %H:%M"),
+                                "due": _when(due.due_at),
                             }
                         ),
                     )

@@ -10,7 +10,8 @@ from typing import Any
 from django.db import models
 from django.db.models import Q, QuerySet
 
-from .models import Channel, HistoryEvent
+from .models import HistoryEvent
+from .readable import actor_name, channel_text
 from .roles import AUDIT_PERMISSION
 
 
@@ -30,6 +31,7 @@ def visible_to(user, cases: QuerySet, own: Q) -> QuerySet:
 @dataclass(frozen=True)
 class TimelineEntry:
     occurred_at: datetime
+    # The person by name, or "System"; the channel in words, "" for what the system did.
     actor: str
     channel: str
     channel_label: str
@@ -42,13 +44,18 @@ class TimelineEntry:
 def timeline(case: models.Model, *, leave_out: Iterable[str] = ()) -> list[TimelineEntry]:
     """Every recorded step of the case, oldest first, with time, actor, channel and reason;
     events of the types in ``leave_out`` are not part of its story."""
-    events = HistoryEvent.objects.for_object(case).exclude(event_type__in=list(leave_out)).order_by("id")
+    events = (
+        HistoryEvent.objects.for_object(case)
+        .exclude(event_type__in=list(leave_out))
+        .select_related("actor")
+        .order_by("id")
+    )
     return [
         TimelineEntry(
             occurred_at=e.occurred_at,
-            actor=e.actor_label,
+            actor=actor_name(e),
             channel=e.channel,
-            channel_label=str(Channel(e.channel).label) if e.channel in Channel.values else e.channel,
+            channel_label=channel_text(e),
             summary=e.summary,
             reason=e.reason,
             event_type=e.event_type,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Registrant
 from domains.registrants import check_verified_registrant
 from registry.models import Domain
-from registry.names import parse_domain_name
+from registry.names import parse_domain_name, to_unicode
 from transfers.models import Transfer
 from workflows.errors import Refused
 from workflows.roles import Role
@@ -36,7 +36,7 @@ def as_domains(domains: Iterable[Domain | str]) -> list[Domain]:
                     raise Refused(_("“%(name)s” is not a domain name.") % {"name": entry}) from None
                 domain = Domain.objects.select_related("sponsor", "registrant").filter(name=name).first()
             if domain is None:
-                raise Refused(_("%(domain)s is not held with us.") % {"domain": entry})
+                raise Refused(_("%(domain)s is not held with us.") % {"domain": to_unicode(name)})
         if domain.pk not in {d.pk for d in found}:
             found.append(domain)
     if not found:

@@ -22,27 +22,20 @@ from django.views.decorators.http import require_http_methods
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.forms import InvitedSignUpForm, email_taken
-from workflows import sealing
 from workflows.decisions import refusal_text
 from workflows.errors import Conflict, Refused
 from workflows.history import history_text
 from workflows.models import Channel
 from workflows.roles import Role
 
-from .. import services
+from .. import selectors, services
 from ..forms import JoinForm
 from ..models import CesjaInvitation, Side, State
 
 
 def _invitation(token: str) -> CesjaInvitation | None:
     # Read only, by the digest the service keys it by; only the POST claims it.
-    if not token or len(token) > 200:
-        return None
-    return (
-        CesjaInvitation.objects.select_related("cesja", "cesja__cedent", "cesja__cesjonariusz")
-        .filter(token_digest=sealing.token_digest(f"cesja:{token}"))
-        .first()
-    )
+    return selectors.invitation_by_token(token)
 
 
 def _invitation_problem(found: CesjaInvitation | None) -> str:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from registry.names import to_unicode
+from workflows import readable
 from workflows.access import HISTORY_READERS
 from workflows.display import describe_task_status
 from workflows.roles import Role
@@ -112,3 +113,26 @@ def due_text(due) -> str:
     if due.overdue:
         return str(_("overdue by %(span)s") % {"span": _span(due.late_by)})
     return str(_("due in %(span)s") % {"span": _span(due.left)})
+
+
+@register.filter
+def actor_name(event) -> str:
+    """Who acted in a history event, by name, or "System"."""
+    return readable.actor_name(event)
+
+
+@register.filter
+def channel_text(event) -> str:
+    """A history event's channel in words; "" for what the system did by itself."""
+    return readable.channel_text(event)
+
+
+@register.filter
+def subject_text(event) -> str:
+    """What a history event concerns, by the case's number or the record's name."""
+    return readable.subject_text(event)
+
+
+@register.filter
+def who_and_how(event) -> str:
+    return readable.who_and_how(event)

@@ -116,7 +116,7 @@ def test_a_cesja_from_start_to_completion(
     staff = staff_user(Team.DOMAINS)
     verifier = new_page()
     log_in(verifier, base, staff.username)
-    verifier.locator("a", has_text=f"#{process_of(cesja).pk}").first.click()
+    verifier.locator("a", has_text=cesja.number).first.click()
     expect(verifier.locator(".eyebrow")).to_contain_text(cesja.number)
     expect(verifier.get_by_role("button", name="Zatwierdź cesję")).to_be_disabled()
     shot(verifier, "cesja-verify")

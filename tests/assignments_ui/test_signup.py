@@ -216,3 +216,32 @@ def test_the_login_link_keeps_the_invitation(client, cesja_world, customer_a, re
     assert response["Location"] == invitation_url
     assert client.get(invitation_url).status_code == 200
     assert PASSWORD  # the fixtures' password is not the outsider's
+
+
+def test_the_login_page_names_the_cesja_an_invitee_with_an_account_is_invited_to(
+    client, cesja_world, customer_a, registrant_a
+) -> None:
+    cesja, token = _invite(cesja_world, customer_a, registrant_a)
+    User.objects.create_user(username="ola", email=INVITED, password=NEW_PASSWORD, role=Role.CUSTOMER)
+    login_url = client.get(reverse("assignments:invitation", args=[token]))["Location"]
+    page = client.get(login_url).content.decode()
+    domain = cesja.items.get().display_name
+    assert cesja.number in page and domain in page
+    assert "Zaproszono Cię do cesji" in page
+    # Logging in leads on to the invitation.
+    response = client.post(
+        login_url,
+        {
+            "username": "ola",
+            "password": NEW_PASSWORD,
+            "next": reverse("assignments:invitation", args=[token]),
+        },
+    )
+    assert response["Location"] == reverse("assignments:invitation", args=[token])
+    # A link that can no longer bring anyone in, or none at all, gets no such line.
+    services.cancel_cesja(cesja=cesja, actor=customer_a, channel=Channel.WEB, reason="Rozmyśliłem się.")
+    client.logout()
+    page = client.get(login_url).content.decode()
+    assert cesja.number not in page and "Zaproszono Cię do cesji" not in page
+    page = client.get(reverse("login") + "?next=/cesje/invitation/nie-ma-takiego/").content.decode()
+    assert "Zaproszono Cię do cesji" not in page

@@ -14,6 +14,7 @@ from audit.views import HISTORY_PAGE_SIZE
 from workflows.guard import history_guard_lifted
 from workflows.history import record_event
 from workflows.models import Channel, EventType, HistoryEvent
+from workflows.readable import ReadableChange
 from workflows.roles import Team
 
 pytestmark = pytest.mark.django_db
@@ -129,8 +130,9 @@ def test_event_page_shows_everything(client_for, auditor, events) -> None:
     assert "ns1.old.pl" in page and "ns1.new.pl" in page
     assert "T-17" in page
     assert "telefon" in page
+    # The field by its name and the values as words, not as stored.
     assert response.context["changes"] == [
-        {"field": "nameservers", "before": ["ns1.old.pl"], "after": ["ns1.new.pl"]}
+        ReadableChange(field="serwery nazw", before="ns1.old.pl", after="ns1.new.pl")
     ]
     chain = response.context["chain"]
     assert chain.content_matches and chain.links_to_previous

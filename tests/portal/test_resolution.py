@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from assignments.models import Cesja
@@ -146,8 +146,8 @@ def test_a_week_with_nothing_ended_is_a_gap_not_a_zero(make_request) -> None:
     # The chart draws no point for the gap, and the table shows a dash rather than 0.
     chart = resolution.render_chart(resolution.resolution_times(now=NOW)[0])
     assert chart.rows[2].median is None
-    assert "2026-W03 ·" not in chart.svg
-    assert "2026-W02 · " in chart.svg
+    assert f"{gap.axis_label} ·" not in chart.svg
+    assert f"{incoming[1].axis_label} · " in chart.svg
 
 
 @pytest.mark.django_db
@@ -241,7 +241,8 @@ def test_supervisor_sees_a_chart_and_a_table_per_request_type(client_for, superv
     # The chart: inline SVG with a name, no script.
     assert re.search(r'<svg[^>]*role="img"', incoming)
     assert "<script" not in incoming
-    assert f"{this_week} · " in incoming
+    # Each point's tooltip names its week as the axis does, by its Monday.
+    assert f"{charts[0].times.weeks[-1].axis_label} · " in incoming
     # The table: the same numbers, in hours (the longest is under three days), Polish decimals.
     rows = re.findall(r"<tr>(.*?)</tr>", incoming, re.S)
     assert len(rows) == 1 + WEEKS
@@ -260,6 +261,33 @@ def test_supervisor_sees_a_chart_and_a_table_per_request_type(client_for, superv
     cesje = section(page, "resolution-cesja")
     assert "<svg" not in cesje.split("</figcaption>")[1]
     assert 'class="empty' in cesje
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("points", [1, 3])
+def test_a_chart_of_few_points_has_its_axes_and_each_value_written(make_request, points) -> None:
+    for week in range(points):
+        ended = local(2026, 3, 17, 10) - timedelta(weeks=week * 2)
+        make_request(INCOMING, resolved_at=ended, took=hours(4))
+        make_request(INCOMING, resolved_at=ended, took=hours(6))
+    with translation.override("pl"):
+        chart = resolution.render_chart(resolution_times(now=NOW)[0])
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", chart.svg)
+    # Both axes are labelled: the unit, the weeks by their Mondays, the hours.
+    assert "Godziny" in texts and "Tydzień (od poniedziałku)" in texts
+    assert "16 marca" in texts and "29 grudnia" in texts
+    assert {"0", "2", "4"} <= set(texts)
+    # Each point carries its value as text: the median (5 h) and the 90th percentile (5.8 h).
+    assert texts.count("5,0 godz.") == points
+    assert texts.count("5,8 godz.") == points
+
+
+@pytest.mark.django_db
+def test_a_week_of_one_request_writes_its_value_once(make_request) -> None:
+    make_request(INCOMING, resolved_at=local(2026, 3, 17, 10), took=hours(5))
+    with translation.override("pl"):
+        chart = resolution.render_chart(resolution_times(now=NOW)[0])
+    assert re.findall(r"<text[^>]*>([^<]*)</text>", chart.svg).count("5,0 godz.") == 1
 
 
 @pytest.mark.django_db

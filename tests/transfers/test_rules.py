@@ -179,7 +179,8 @@ def test_who_sees_what_the_timeline_and_the_next_step(
     assert list(transfers_for_account(customer_b)) == []
 
     [entry] = timeline(transfer)
-    assert entry.actor.startswith(customer_a.username) and entry.channel == Channel.WEB and entry.occurred_at
+    # The person by name, as the timeline shows them.
+    assert entry.actor == customer_a.get_full_name() and entry.channel == Channel.WEB and entry.occurred_at
     with translation.override("en"):
         assert "must confirm" in next_step(transfer) and transfer.confirmation_email in next_step(transfer)
     assert transfer.is_open and transfer.can_cancel(customer_a) and not transfer.can_cancel(customer_b)
