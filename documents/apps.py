@@ -16,3 +16,4 @@ class DocumentsConfig(AppConfig):
 
         register_detail_values("kind", GeneratedDocument.Kind.choices)
         register_detail_values("kind", ReceivedDocument.Kind.choices)
+        register_detail_values("code_check", ReceivedDocument.CodeCheck.choices)

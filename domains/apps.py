@@ -23,5 +23,13 @@ class DomainsConfig(AppConfig):
         transfer_completed.connect(
             registrant_is_read_from_the_registry, dispatch_uid="domains.registrant_from_registry"
         )
+        # The history's details carry these by their codes; the auditor reads their labels.
+        from registry.models import RegistrantBasis
+        from workflows.readable import register_detail_values
+
+        from .comparison import FOUND_BY
+
+        register_detail_values("basis", RegistrantBasis.choices)
+        register_detail_values("found_by", FOUND_BY.items())
         register("domains compared with the registry", "domains.tasks.compare_with_registry", every=3600)
         register("codes reset", "domains.tasks.reset_expired_authinfo_codes", every=3600, order=REGISTRY)

@@ -37,6 +37,13 @@ FIELD_LABELS = {
     "sponsor": _("sponsoring registrar"),
 }
 
+# What found a difference.
+FOUND_BY = {
+    "round": _("the periodic comparison"),
+    "authinfo": _("the check before a code is issued"),
+    "cesja": _("the check before a cesja starts"),
+}
+
 # How often the round reads each domain we hold, and how many it reads per run.
 COMPARE_EVERY = timedelta(days=7)
 ROUND_BATCH = 200

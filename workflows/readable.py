@@ -214,6 +214,13 @@ _DETAIL_NAMES = {
     "caller_session_id": _("caller verification"),
     "approval": _("approval"),
     "request": _("request"),
+    "code_number": _("document number read"),
+    "code_check": _("what its code says"),
+    "basis": _("registrant known by"),
+    "found_by": _("found by"),
+    "from_registry": _("as the registry holds it"),
+    "link": _("confirmation link"),
+    "difference": _("registry difference"),
 }
 
 
