@@ -159,7 +159,9 @@ def test_a_difference_with_the_registry_reaches_the_domains_team_who_close_it(
     staff = staff_user(Team.DOMAINS)
     page = new_page()
     log_in(page, live_server.url, staff.username)
-    row = page.locator("tr", has_text="Rozbieżność z rejestrem: sprawdzenie").filter(has_text=domain.name).first
+    row = (
+        page.locator("tr", has_text="Rozbieżność z rejestrem: sprawdzenie").filter(has_text=domain.name).first
+    )
     shot(page, "domains-queue-with-difference")
     row.get_by_role("link", name=re.compile(re.escape(domain.name))).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(domain.name)
