@@ -122,7 +122,9 @@ def registrant_confirmation_sent(
     )
 
 
-def registrant_confirmed(domain: Domain, link: RegistrantConfirmation) -> HistoryEvent:
+def registrant_confirmed(
+    domain: Domain, link: RegistrantConfirmation, *, representative: str = ""
+) -> HistoryEvent:
     return record_event(
         event_type=EventType.DOMAIN_REGISTRANT_CONFIRMED,
         summary=history_text(
@@ -130,13 +132,14 @@ def registrant_confirmed(domain: Domain, link: RegistrantConfirmation) -> Histor
             domain=domain.display_name,
             email=link.email,
         ),
-        # The registrant may have no account here: the link is what identifies them.
-        actor_label=f"<{link.email}>",
+        # The registrant may have no account here: the link is what identifies them (and, for
+        # an organisation, the representative who says they followed it).
+        actor_label=f"{representative} <{link.email}>" if representative else f"<{link.email}>",
         channel=Channel.WEB,
         subject=domain,
         domain_name=domain.name,
         changes={"registrant_basis": [RegistrantBasis.UNCONFIRMED, RegistrantBasis.CONFIRMED]},
-        data={"link": link.pk, "registrant": link.registrant_id},
+        data={"link": link.pk, "registrant": link.registrant_id, "representative": representative or None},
     )
 
 

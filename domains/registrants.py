@@ -183,8 +183,10 @@ def find_confirmation(token: str) -> RegistrantConfirmation | None:
     )
 
 
-def confirm_registrant(*, token: str) -> Domain:
-    """The registrant followed the link sent to their e-mail at the registry."""
+def confirm_registrant(*, token: str, representative: str = "") -> Domain:
+    """The registrant followed the link sent to their e-mail at the registry. For an
+    organisation, one of its representatives confirms, and says who they are."""
+    representative = " ".join(representative.split())
     with transaction.atomic():
         found = find_confirmation(token)
         if found is None:
@@ -198,11 +200,13 @@ def confirm_registrant(*, token: str) -> Domain:
                 _("The registrant of %(domain)s has changed since this link was sent.")
                 % {"domain": domain.display_name}
             )
+        if link.registrant.kind == Registrant.Kind.ORGANISATION and not representative:
+            raise Refused(_("Say who you are: one of the organisation's representatives confirms for it."))
         link.used_at = now()
         link.save(update_fields=["used_at"])
         domain.registrant_basis = RegistrantBasis.CONFIRMED
         domain.save(update_fields=["registrant_basis"])
-        events.registrant_confirmed(domain, link)
+        events.registrant_confirmed(domain, link, representative=representative)
     return domain
 
 

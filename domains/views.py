@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.models import User
+from accounts.models import Registrant, User
 from registry.models import Domain
 from workflows import sealing
 from workflows.access import role_required
@@ -22,7 +22,7 @@ from workflows.roles import Role, Team, team_permission
 from workflows.selectors import timeline
 
 from . import comparison, differences, registrants, services
-from .forms import DifferenceCheckedForm, TransferLockForm
+from .forms import DifferenceCheckedForm, RepresentativeForm, TransferLockForm
 from .models import AuthInfoCode, RegistryDifference
 
 # The issued code waits in the session, sealed, between the POST that issues it and the
@@ -143,9 +143,15 @@ def confirm_registrant(request: HttpRequest, token: str) -> HttpResponse:
             {"link": link, "unusable": True},
             status=404 if link is None else 410,
         )
+    for_organisation = link.registrant.kind == Registrant.Kind.ORGANISATION
+    form = RepresentativeForm(request.POST or None) if for_organisation else None
     if request.method == "POST":
+        if form is not None and not form.is_valid():
+            return render(request, "domains/confirm_registrant.html", {"link": link, "form": form})
         try:
-            domain = registrants.confirm_registrant(token=token)
+            domain = registrants.confirm_registrant(
+                token=token, representative=form.representative() if form is not None else ""
+            )
         except Refused as exc:
             return render(
                 request,
@@ -156,7 +162,7 @@ def confirm_registrant(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request, "domains/confirm_registrant.html", {"link": link, "done": True, "domain": domain}
         )
-    return render(request, "domains/confirm_registrant.html", {"link": link})
+    return render(request, "domains/confirm_registrant.html", {"link": link, "form": form})
 
 
 @role_required(Role.STAFF, Role.SUPERVISOR, Role.AUDITOR)

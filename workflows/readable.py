@@ -221,6 +221,7 @@ _DETAIL_NAMES = {
     "from_registry": _("as the registry holds it"),
     "link": _("confirmation link"),
     "difference": _("registry difference"),
+    "representative": _("representative"),
 }
 
 

@@ -270,3 +270,53 @@ def test_the_registry_down_when_the_registrant_is_read_leaves_it_to_a_later_try(
         HistoryEvent.objects.for_object(domain).filter(event_type=EventType.DOMAIN_REGISTRANT_READ).count()
         == 1
     )
+
+
+def test_for_an_organisation_one_of_its_representatives_confirms_and_is_named(
+    transfer_world, transfer_jobs, epp_client, customer_a, registrant_a
+):
+    handle = f"F{uuid.uuid4().hex[:10].upper()}"
+    transfer_world.sandbox.store.add_contact(
+        handle,
+        sponsor="nordhost",
+        name="Biuro",
+        org="Kwiaciarnia Nowak sp. z o.o.",
+        street=["ul. Źródlana 3"],
+        postal_code="90-001",
+        city="Łódź",
+        country="PL",
+        email="biuro@kwiaciarnia.example.pl",
+    )
+    name, code = remote_domain(transfer_world, registrant=handle)
+    domain = transferred_in(
+        transfer_world,
+        transfer_jobs,
+        epp_client,
+        account=customer_a,
+        registrant=registrant_a,
+        name=name,
+        code=code,
+    )
+    assert domain.registrant.kind == Registrant.Kind.ORGANISATION
+    assert domain.registrant.display_name == "Kwiaciarnia Nowak sp. z o.o."
+    mail.outbox.clear()
+    assert (
+        registrants.ask_registrant_to_confirm(domain=domain, actor=customer_a, channel=Channel.WEB)
+        == "biuro@kwiaciarnia.example.pl"
+    )
+    token = CONFIRM_REGISTRANT.search(mail.outbox[-1].body).group(1)
+    url = reverse("domains:confirm_registrant", args=[token])
+    assert "Twoja funkcja w organizacji" in Client().get(url).content.decode()
+    # Nobody named: nothing confirmed, the link still works.
+    unnamed = Client().post(url, {"name": "", "function": ""})
+    assert unnamed.status_code == 200 and "To pole jest wymagane" in unnamed.content.decode()
+    domain.refresh_from_db()
+    assert domain.registrant_basis == RegistrantBasis.UNCONFIRMED
+    refused(lambda: registrants.confirm_registrant(token=token))
+
+    assert Client().post(url, {"name": "Anna Nowak", "function": "Prezes Zarządu"}).status_code == 200
+    domain.refresh_from_db()
+    assert domain.registrant_basis == RegistrantBasis.CONFIRMED
+    event = HistoryEvent.objects.for_object(domain).get(event_type=EventType.DOMAIN_REGISTRANT_CONFIRMED)
+    assert event.actor_label == "Anna Nowak, Prezes Zarządu <biuro@kwiaciarnia.example.pl>"
+    assert event.data["representative"] == "Anna Nowak, Prezes Zarządu"
