@@ -209,7 +209,10 @@ class RegistryGateway:
                 # The refusal answered something else (our login): this command never left.
                 self._record(record, command, actor, channel, outcome=Outcome.FAILED, message=str(exc))
                 raise
-            self._record(record, command, actor, channel, outcome=Outcome.ERROR, error=exc)
+            # A failure on the registry's side (2400) did nothing: a retry sends the command again
+            # instead of replaying the refusal.
+            outcome = Outcome.FAILED if isinstance(exc, RegistryUnavailable) else Outcome.ERROR
+            self._record(record, command, actor, channel, outcome=outcome, error=exc)
             raise
         except CommandOutcomeUnknown as exc:
             self._record(record, command, actor, channel, outcome=Outcome.UNKNOWN, message=str(exc))

@@ -36,7 +36,10 @@ MESSAGES: dict[type[BaseException], Promise] = {
         "Please contact the technical team."
     ),
     r.NotEligibleForRenewal: _("This domain cannot be renewed at the moment."),
-    r.NotEligibleForTransfer: _("This domain is already with us, so it cannot be transferred to us."),
+    r.NotEligibleForTransfer: _(
+        "The registry says this domain is not eligible for transfer at the moment "
+        "(for example, it was registered or transferred too recently)."
+    ),
     r.AuthenticationError: _(
         "We could not log in to the registry. Please report this to the technical team."
     ),
@@ -63,6 +66,10 @@ MESSAGES: dict[type[BaseException], Promise] = {
     r.SessionEnded: _("The registry closed the connection. Please try again in a few minutes."),
     r.SessionLimitExceeded: _(
         "The registry has too many connections from us open at the moment. Please try again in a few minutes."
+    ),
+    r.LoginRefused: _(
+        "The registry does not let us in at the moment. Nothing was changed; we keep your request "
+        "and send it as soon as the registry lets us in again."
     ),
     r.AuthenticationErrorSessionEnded: _(
         "We could not log in to the registry. Please report this to the technical team."

@@ -11,6 +11,22 @@ from .base import SECRET_KEY, env_bool
 if not SECRET_KEY:
     raise ImproperlyConfigured("Set DJANGO_SECRET_KEY to a long random value.")
 
+# The embedded defaults (SQLite, the sandbox registry on loopback) are for trying the product:
+# a deployment that forgot one of these must not start and quietly use them.
+_REQUIRED = (
+    "DATABASE_URL",
+    "REGISTRY_HOST",
+    "REGISTRY_PORT",
+    "REGISTRY_CLIENT_ID",
+    "REGISTRY_PASSWORD",
+    "REGISTRY_CA_FILE",
+)
+_missing = [name for name in _REQUIRED if not os.environ.get(name, "").strip()]
+if _missing:
+    raise ImproperlyConfigured(
+        "Set " + ", ".join(_missing) + ": production does not fall back to SQLite or the sandbox registry."
+    )
+
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)

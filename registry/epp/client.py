@@ -29,6 +29,7 @@ from .results import (
     CommandOutcomeUnknown,
     FrameInvalid,
     Greeting,
+    LoginRefused,
     ProtocolError,
     RegistryUnavailable,
     Response,
@@ -116,7 +117,13 @@ class EppClient:
         )
         response = self._exchange(frame, cl_trid)
         if not response.is_success:
-            raise error_for(response)
+            refused = error_for(response)
+            # Whatever the code, a refused login is the registry closed to us, not a refusal
+            # of the command we wanted to send: callers wait and try again.
+            logger.error(
+                "EPP login as %s refused: %s %s", self.client_id, refused.code, refused.registry_message
+            )
+            raise LoginRefused(f"login refused ({refused.code})", code=refused.code) from refused
         self.logged_in = True
         if new_password is not None:
             self._password = new_password

@@ -117,6 +117,19 @@ class CommandOutcomeUnknown(RegistryUnavailable):
         return (type(self), (str(self),), {"cl_trid": self.cl_trid})
 
 
+class LoginRefused(RegistryUnavailable):
+    """The registry refused to log us in (2200, 2501, 2502, or any refusal at login): it is
+    unavailable to us, which says nothing about the customer's request. Requests wait; the
+    technical team is told (logged at ERROR)."""
+
+    def __init__(self, message: str, *, code: int = 0) -> None:
+        super().__init__(message)
+        self.code = code
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self),), {"code": self.code})
+
+
 class ProtocolError(RegistryError):
     """The peer sent something that is not a valid EPP answer."""
 
@@ -264,7 +277,10 @@ class DataManagementPolicyViolation(EppError):
     default_code = 2308
 
 
-class CommandFailed(EppError):
+class CommandFailed(RegistryUnavailable, EppError):
+    """2400: the registry failed on its side; nothing was done, and the same command may work
+    a little later, so it is retried as an outage is."""
+
     default_code = 2400
 
 

@@ -131,6 +131,11 @@ class SandboxRegistry(DomainCommands, TransferCommands, ContactCommands):
         if handler is None:
             raise Refusal(2101, f"{name} is not offered by this registry")
         with self.store.transaction() as db:
+            # Its own transaction: the refusal below must not roll the count back.
+            failing = self.store.take_failure(db, session.client_id, name)
+        if failing:
+            raise Refusal(2400, "an internal fault at the registry; nothing was done")
+        with self.store.transaction() as db:
             return handler(self, db, session.client_id, target, self.store.now(db))
 
     # ------------------------------------------------------------------ session
@@ -162,6 +167,9 @@ class SandboxRegistry(DomainCommands, TransferCommands, ContactCommands):
         if any(uri not in replies.EXTENSION_URIS for uri in ext_uris):
             raise Refusal(2103, "an extension is not offered")
         with self.store.transaction() as db:
+            refusal = self.store.login_refusal(db, client_id)
+            if refusal is not None:
+                raise Refusal(refusal, "logins of this registrar are refused at the moment")
             row = db.execute(
                 "SELECT password_hash FROM registrar WHERE client_id = ?", (client_id,)
             ).fetchone()

@@ -247,6 +247,41 @@ class SandboxStore:
         """The registry's time: the real time moved by the clock offset."""
         return datetime.now(UTC) + self.clock_offset(db)
 
+    # ------------------------------------------------------------------ outages, as registries have them
+
+    def _set_meta(self, key: str, value: str | None) -> None:
+        with self.transaction() as db:
+            if value is None:
+                db.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                db.execute(
+                    "INSERT INTO meta(key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+
+    def refuse_logins(self, client_id: str, code: int | None = 2502) -> None:
+        """Every login of ``client_id`` is refused with ``code`` (2502: session limit exceeded),
+        until called again with None."""
+        self._set_meta(f"refuse_logins:{client_id}", None if code is None else str(code))
+
+    def login_refusal(self, db: sqlite3.Connection, client_id: str) -> int | None:
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (f"refuse_logins:{client_id}",)).fetchone()
+        return int(row["value"]) if row else None
+
+    def fail_next(self, client_id: str, command: str, times: int = 1) -> None:
+        """The next ``times`` commands ``command`` (e.g. "domain:transfer:request") of
+        ``client_id`` fail with 2400 and do nothing, as a registry's internal fault."""
+        self._set_meta(f"fail_next:{client_id}:{command}", str(times))
+
+    def take_failure(self, db: sqlite3.Connection, client_id: str, command: str) -> bool:
+        key = f"fail_next:{client_id}:{command}"
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if not row or int(row["value"]) <= 0:
+            return False
+        db.execute("UPDATE meta SET value = ? WHERE key = ?", (str(int(row["value"]) - 1), key))
+        return True
+
     # ------------------------------------------------------------------ registry staff's tools
 
     def is_seeded(self) -> bool:

@@ -10,7 +10,7 @@ import pytest
 from django.db import connections, transaction
 from django.utils import translation
 
-from registry.epp import AuthenticationError, CommandOutcomeUnknown, InvalidAuthInfo, RegistryUnavailable
+from registry.epp import CommandOutcomeUnknown, InvalidAuthInfo, LoginRefused, RegistryUnavailable
 from registry.gateway import RegistryGateway
 from registry.messages import message_for
 from registry.models import RegistryCommand
@@ -150,7 +150,7 @@ def test_a_failed_login_is_not_taken_for_the_registrys_answer(registry_settings,
     key = f"transfer-request:{domain.name}:case-22"
     with (
         RegistryGateway.from_settings({**registry_settings, "PASSWORD": "wrong-password-1"}) as locked_out,
-        pytest.raises(AuthenticationError),
+        pytest.raises(LoginRefused),
     ):
         locked_out.transfer_request(domain.name, domain.authinfo, idempotency_key=key)
     record = RegistryCommand.objects.get(idempotency_key=key)

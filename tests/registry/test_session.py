@@ -13,6 +13,7 @@ from registry.epp import (
     ClientConfigurationError,
     CommandOutcomeUnknown,
     EppClient,
+    LoginRefused,
     RegistryUnavailable,
     TcpTlsTransport,
     frames,
@@ -46,15 +47,17 @@ def test_hello_brings_a_fresh_greeting(epp_client):
 
 
 def test_a_wrong_password_is_an_authentication_error(epp_client):
-    with pytest.raises(AuthenticationError) as caught:
+    # The registry closed to us (requests wait), with the registry's refusal as its cause.
+    with pytest.raises(LoginRefused) as caught:
         epp_client("regflow", password="wrong-password-123")
-    assert caught.value.code == 2200
+    assert caught.value.code == 2200 and isinstance(caught.value.__cause__, AuthenticationError)
     assert "wrong-password-123" not in str(caught.value)
 
 
 def test_an_unknown_client_id_is_an_authentication_error(epp_client):
-    with pytest.raises(AuthenticationError):
+    with pytest.raises(LoginRefused) as caught:
         epp_client("nobody", password="whatever-1")
+    assert isinstance(caught.value.__cause__, AuthenticationError)
 
 
 def test_three_failed_logins_end_the_session(sandbox):
@@ -171,8 +174,9 @@ def test_a_password_change_at_login(epp_client, sandbox_registrar):
     client.change_password("a-much-longer-new-password-2026")
     client.close()
     assert epp_client(registrar.client_id, "a-much-longer-new-password-2026").logged_in
-    with pytest.raises(AuthenticationError):
+    with pytest.raises(LoginRefused) as caught:
         epp_client(registrar.client_id, registrar.password)
+    assert caught.value.code == 2200
 
 
 def test_a_client_certificate_is_presented_when_the_registry_asks_for_one(sandbox, tmp_path):
