@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from registry.epp.data import DomainInfo
 from registry.epp.results import ObjectDoesNotExist, RegistryError, RegistryUnavailable
 from registry.gateway import RegistryGateway
-from registry.messages import message_for
 from registry.models import Domain, RegistrantBasis
 from transfers.services.checks import registry_refusal
 from workflows.cases import now
@@ -90,20 +89,19 @@ def record_comparison(domain_id: int, info: DomainInfo, *, found_by: str) -> dic
         )
         found = differences(domain, info)
         domain.synced_at = now()
-        if not found or "sponsor" in found:
-            domain.save(update_fields=["synced_at"])
-            if found:
-                events.registry_difference(domain, found, found_by=found_by)
-                RegistryDifference.open_for(domain, found, found_by=found_by)
-            return found
-        domain.statuses = sorted(info.statuses)
-        if info.expires_at is not None:
-            domain.expires_at = info.expires_at
-        if "registrant" in found and domain.registrant_basis in RegistrantBasis.verified():
-            domain.registrant_basis = RegistrantBasis.UNCONFIRMED
-        domain.save(update_fields=["synced_at", "statuses", "expires_at", "registrant_basis"])
-        events.registry_difference(domain, found, found_by=found_by)
-        RegistryDifference.open_for(domain, found, found_by=found_by)
+        changed = ["synced_at"]
+        # A domain no longer ours has nothing else of ours to correct: the team looks at it.
+        if found and "sponsor" not in found:
+            domain.statuses = sorted(info.statuses)
+            if info.expires_at is not None:
+                domain.expires_at = info.expires_at
+            if "registrant" in found and domain.registrant_basis in RegistrantBasis.verified():
+                domain.registrant_basis = RegistrantBasis.UNCONFIRMED
+            changed += ["statuses", "expires_at", "registrant_basis"]
+        domain.save(update_fields=changed)
+        if found:
+            events.registry_difference(domain, found, found_by=found_by)
+            RegistryDifference.open_for(domain, found, found_by=found_by)
     return found
 
 
@@ -121,10 +119,8 @@ def check_against_registry(domain: Domain, *, found_by: str) -> None:
     as we do, or Refused."""
     try:
         found = compare_with_registry(domain, found_by=found_by)
-    except RegistryUnavailable as exc:
-        raise registry_refusal(exc) from None
     except RegistryError as exc:
-        raise Refused(message_for(exc)) from None
+        raise registry_refusal(exc) from None
     if "sponsor" in found:
         raise Refused(
             _("The registry no longer shows %(domain)s as held with us; our domains team checks it.")
@@ -143,7 +139,7 @@ def compare_round(*, batch: int = ROUND_BATCH) -> int:
         Domain.objects.held_by_us()
         .exclude(registrant_basis=RegistrantBasis.READING)
         .filter(synced_at__isnull=True)
-        .values_list("pk", flat=True)[:batch]
+        .values_list("pk", "name")[:batch]
     )
     if len(due) < batch:
         due += list(
@@ -151,26 +147,24 @@ def compare_round(*, batch: int = ROUND_BATCH) -> int:
             .exclude(registrant_basis=RegistrantBasis.READING)
             .filter(synced_at__lt=now() - COMPARE_EVERY)
             .order_by("synced_at")
-            .values_list("pk", flat=True)[: batch - len(due)]
+            .values_list("pk", "name")[: batch - len(due)]
         )
     if not due:
         return 0
     compared = 0
     with RegistryGateway.from_settings() as registry:
-        for pk in due:
-            domain = Domain.objects.get(pk=pk)
+        for pk, name in due:
             try:
-                info = registry.domain_info(domain.name).data
+                info = registry.domain_info(name).data
             except RegistryUnavailable:
                 logger.warning("registry unreachable: comparison round stops after %s domains", compared)
                 break
             except ObjectDoesNotExist:
-                info = None
+                # Gone from the registry: no sponsor, which record_comparison calls a difference.
+                info = DomainInfo(name=name, roid="", sponsor="")
             except RegistryError as exc:
-                logger.warning("domain %s not readable at the registry: %s", domain.name, type(exc).__name__)
+                logger.warning("domain %s not readable at the registry: %s", name, type(exc).__name__)
                 continue
-            if info is None:
-                info = DomainInfo(name=domain.name, roid=domain.registry_roid, sponsor="")
             record_comparison(pk, info, found_by="round")
             compared += 1
     return compared

@@ -20,9 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registrant, User
 from registry.epp.data import ContactInfo, DomainInfo
-from registry.epp.results import RegistryError, RegistryUnavailable
+from registry.epp.results import RegistryError
 from registry.gateway import RegistryGateway
-from registry.messages import message_for
 from registry.models import Domain, RegistrantBasis
 from registry.sync import apply_domain_info
 from transfers.services.checks import registry_refusal
@@ -65,10 +64,6 @@ class HeldRegistrant:
             city=postal.address.city,
             country=postal.address.country,
         )
-
-    @property
-    def display_name(self) -> str:
-        return self.org or self.name
 
 
 def read_registrant(registry: RegistryGateway, domain_name: str) -> tuple[DomainInfo, HeldRegistrant | None]:
@@ -150,9 +145,7 @@ def ask_registrant_to_confirm(*, domain: Domain, actor, channel: str) -> str:
         with RegistryGateway.from_settings() as registry:
             info, held = read_registrant(registry, domain.name)
     except RegistryError as exc:
-        raise (
-            registry_refusal(exc) if isinstance(exc, RegistryUnavailable) else Refused(message_for(exc))
-        ) from None
+        raise registry_refusal(exc) from None
     if held is None or held.handle != domain.registrant.registry_handle or not held.email:
         raise Refused(
             _("The registry shows another registrant of %(domain)s than we have; our domains team checks it.")

@@ -8,9 +8,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from registry.epp.results import RegistryError, RegistryUnavailable
+from registry.epp.results import RegistryError
 from registry.gateway import RegistryGateway
-from registry.messages import message_for
 from registry.models import Domain
 from transfers.models import TransferPolicy
 from transfers.services.checks import registry_refusal
@@ -52,9 +51,7 @@ def issue_authinfo(*, domain: Domain, actor, channel) -> str:
         with gateway() as registry:
             registry.update_domain(domain.name, authinfo=code, actor=actor, channel=channel)
     except RegistryError as exc:
-        raise (
-            registry_refusal(exc) if isinstance(exc, RegistryUnavailable) else Refused(message_for(exc))
-        ) from None
+        raise registry_refusal(exc) from None
     moment = now()
     with transaction.atomic():
         AuthInfoCode.objects.filter(domain=domain, reset_at__isnull=True).update(
@@ -90,9 +87,7 @@ def set_transfer_lock(*, domain: Domain, locked: bool, actor, channel) -> None:
             else:
                 registry.update_domain(domain.name, remove_statuses=[status], actor=actor, channel=channel)
     except RegistryError as exc:
-        raise (
-            registry_refusal(exc) if isinstance(exc, RegistryUnavailable) else Refused(message_for(exc))
-        ) from None
+        raise registry_refusal(exc) from None
     with transaction.atomic():
         row = Domain.objects.select_for_update().get(pk=domain.pk)
         before = sorted(row.statuses or [])
