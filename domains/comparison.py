@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.epp.data import DomainInfo
 from registry.epp.results import ObjectDoesNotExist, RegistryError, RegistryUnavailable
-from registry.gateway import RegistryGateway
+from registry.gateway import RegistryGateway, RegistryGateways
 from registry.models import Domain, RegistrantBasis
 from transfers.services.checks import registry_refusal
 from workflows.cases import now
@@ -107,7 +107,7 @@ def record_comparison(domain_id: int, info: DomainInfo, *, found_by: str) -> dic
 
 def compare_with_registry(domain: Domain, *, found_by: str) -> dict[str, list[Any]]:
     """Read the domain at the registry (as its sponsor) and record what differs."""
-    with RegistryGateway.from_settings() as registry:
+    with RegistryGateway.for_domain(domain.name) as registry:
         info = registry.domain_info(domain.name).data
     found = record_comparison(domain.pk, info, found_by=found_by)
     domain.refresh_from_db()
@@ -152,10 +152,10 @@ def compare_round(*, batch: int = ROUND_BATCH) -> int:
     if not due:
         return 0
     compared = 0
-    with RegistryGateway.from_settings() as registry:
+    with RegistryGateways() as registries:
         for pk, name in due:
             try:
-                info = registry.domain_info(name).data
+                info = registries.for_domain(name).domain_info(name).data
             except RegistryUnavailable:
                 logger.warning("registry unreachable: comparison round stops after %s domains", compared)
                 break

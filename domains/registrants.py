@@ -109,7 +109,7 @@ def take_registrant_from_registry(*, domain_id: int, account_id: int | None) -> 
     """After a transfer came in: the domain's registrant is the registry's. Registry commands
     first, then one transaction."""
     domain = Domain.objects.select_related("sponsor").get(pk=domain_id)
-    with RegistryGateway.from_settings() as registry:
+    with RegistryGateway.for_domain(domain.name) as registry:
         info, held = read_registrant(registry, domain.name)
     apply_domain_info(domain, info)
     with transaction.atomic():
@@ -142,7 +142,7 @@ def ask_registrant_to_confirm(*, domain: Domain, actor, channel: str) -> str:
             _("The registrant of %(domain)s is already confirmed.") % {"domain": domain.display_name}
         )
     try:
-        with RegistryGateway.from_settings() as registry:
+        with RegistryGateway.for_domain(domain.name) as registry:
             info, held = read_registrant(registry, domain.name)
     except RegistryError as exc:
         raise registry_refusal(exc) from None

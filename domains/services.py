@@ -23,8 +23,8 @@ from .models import AuthInfoCode
 from .registrants import check_verified_registrant
 
 
-def gateway() -> RegistryGateway:
-    return RegistryGateway.from_settings()
+def gateway(domain_name: str) -> RegistryGateway:
+    return RegistryGateway.for_domain(domain_name)
 
 
 def check_domain_owner(domain: Domain, actor) -> None:
@@ -48,7 +48,7 @@ def issue_authinfo(*, domain: Domain, actor, channel) -> str:
         )
     code = sealing.new_authinfo()
     try:
-        with gateway() as registry:
+        with gateway(domain.name) as registry:
             registry.update_domain(domain.name, authinfo=code, actor=actor, channel=channel)
     except RegistryError as exc:
         raise registry_refusal(exc) from None
@@ -81,7 +81,7 @@ def set_transfer_lock(*, domain: Domain, locked: bool, actor, channel) -> None:
     check_domain_owner(domain, actor)
     status = "clientTransferProhibited"
     try:
-        with gateway() as registry:
+        with gateway(domain.name) as registry:
             if locked:
                 registry.update_domain(domain.name, add_statuses=[status], actor=actor, channel=channel)
             else:
@@ -112,8 +112,9 @@ def void_codes(domain: Domain, reason: str, *, at_registry: bool) -> int:
 
 
 def unset_at_registry(domain: Domain, *, idempotency_key: str) -> None:
-    """No code works for the domain any more: ``<domain:null/>`` in its authInfo."""
-    with gateway() as registry:
+    """No code works for the domain any more: ``<domain:null/>`` in its authInfo (at a registry
+    that has none, a code nobody is told: ``registry.epp.frames.NaskFrames``)."""
+    with gateway(domain.name) as registry:
         registry.update_domain(domain.name, remove_authinfo=True, idempotency_key=idempotency_key)
 
 

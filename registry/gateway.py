@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from workflows.models import Channel
 
-from . import events
+from . import events, profiles
 from .epp import commands as cmd
 from .epp.client import EppClient
 from .epp.commands import Command
@@ -49,14 +49,18 @@ from .epp.results import (
 )
 from .epp.transport import TcpTlsTransport
 from .models import RegistryCommand
+from .profiles import RegistryProfile
 
 logger = logging.getLogger(__name__)
 
 Outcome = RegistryCommand.Outcome
 
 
-def client_from_settings(config: Mapping[str, Any] | None = None) -> EppClient:
-    """An (unconnected) EPP client for ``settings.REGISTRY`` or the mapping given."""
+def client_from_settings(
+    config: Mapping[str, Any] | None = None, profile: RegistryProfile = profiles.RFC
+) -> EppClient:
+    """An (unconnected) EPP client for ``settings.REGISTRY`` or the mapping given, speaking the
+    profile's dialect."""
     config = dict(config if config is not None else settings.REGISTRY)
     kind = config.get("TRANSPORT", "tcp")
     if kind != "tcp":
@@ -76,7 +80,32 @@ def client_from_settings(config: Mapping[str, Any] | None = None) -> EppClient:
         password=config["PASSWORD"],
         frame_log=frame_log,
         validate_responses=bool(config.get("VALIDATE_RESPONSES", False)),
+        dialect=profile.frames,
     )
+
+
+class RegistryGateways:
+    """A gateway per registry, opened when first wanted, for rounds that visit domains of
+    several registries (``with RegistryGateways() as registries: registries.for_domain(name)``)."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, RegistryGateway] = {}
+
+    def for_domain(self, domain_name: str) -> RegistryGateway:
+        return self.for_profile(profiles.profile_for(domain_name))
+
+    def for_profile(self, profile: RegistryProfile) -> RegistryGateway:
+        if profile.key not in self._open:
+            self._open[profile.key] = RegistryGateway.for_profile(profile)
+        return self._open[profile.key]
+
+    def __enter__(self) -> RegistryGateways:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for gateway in self._open.values():
+            gateway.close()
+        self._open.clear()
 
 
 @dataclass(frozen=True)
@@ -96,12 +125,22 @@ class CommandResult:
 
 
 class RegistryGateway:
-    def __init__(self, client: EppClient) -> None:
+    def __init__(self, client: EppClient, profile: RegistryProfile = profiles.RFC) -> None:
         self.client = client
+        self.profile = profile
 
     @classmethod
     def from_settings(cls, config: Mapping[str, Any] | None = None) -> RegistryGateway:
         return cls(client_from_settings(config))
+
+    @classmethod
+    def for_profile(cls, profile: RegistryProfile) -> RegistryGateway:
+        return cls(client_from_settings(profile.connection(), profile), profile)
+
+    @classmethod
+    def for_domain(cls, domain_name: str) -> RegistryGateway:
+        """The gateway to the registry that keeps ``domain_name`` (by its TLD)."""
+        return cls.for_profile(profiles.profile_for(domain_name))
 
     def __enter__(self) -> RegistryGateway:
         return self
@@ -311,8 +350,11 @@ class RegistryGateway:
     def transfer_reject(self, name: str, **options: Any) -> CommandResult:
         return self.execute(cmd.transfer_reject(name), **options)
 
-    def transfer_cancel(self, name: str, **options: Any) -> CommandResult:
-        return self.execute(cmd.transfer_cancel(name), **options)
+    def transfer_cancel(self, name: str, authinfo: str | None = None, **options: Any) -> CommandResult:
+        return self.execute(cmd.transfer_cancel(name, authinfo), **options)
+
+    def transfer_resend_confirmation(self, name: str, authinfo: str, **options: Any) -> CommandResult:
+        return self.execute(cmd.transfer_resend_confirmation(name, authinfo), **options)
 
     def contact_create(self, contact: ContactData, authinfo: str, **options: Any) -> CommandResult:
         return self.execute(cmd.contact_create(contact, authinfo), **options)

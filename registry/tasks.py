@@ -39,7 +39,7 @@ def sync_domain(self, name: str) -> str:
         logger.warning("sync_domain: no domain %s here", name)
         return "unknown"
     try:
-        with RegistryGateway.from_settings() as gateway:
+        with RegistryGateway.for_domain(name) as gateway:
             result = gateway.domain_info(name)
     except RegistryUnavailable as exc:
         if self.request.is_eager or self.request.called_directly:

@@ -12,13 +12,13 @@ import logging
 from dataclasses import asdict
 from datetime import datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from registry.epp.data import TransferData
-from registry.epp.results import ObjectDoesNotExist
+from registry.epp.results import ObjectDoesNotExist, RegistryUnavailable
 from registry.gateway import RegistryGateway
+from registry.profiles import profiles_in_use
 
 from . import events, services
 from .models import AT_REGISTRY, Direction, PollMessage, State, Transfer
@@ -52,7 +52,7 @@ def receive_and_apply(gateway: RegistryGateway) -> PollMessage | None:
                 text=msgq.message or "",
                 trn_data=_jsonable(data),
             )
-            transfer = _apply(message, data)
+            transfer = _apply(message, data, us=client_id)
             message.transfer = transfer
             message.applied_at = timezone.now()
             message.save(update_fields=["transfer", "applied_at"])
@@ -72,22 +72,31 @@ def acknowledge(gateway: RegistryGateway, message: PollMessage) -> None:
 
 
 def process_poll_messages(limit: int = MAX_MESSAGES_PER_RUN) -> int:
-    """Drain our poll queue; returns how many messages were taken."""
+    """Drain our poll queue at every registry we use; returns how many messages were taken."""
     taken = 0
-    with RegistryGateway.from_settings() as gateway:
-        while taken < limit:
-            message = receive_and_apply(gateway)
-            if message is None:
-                break
-            acknowledge(gateway, message)
-            taken += 1
+    unreachable: RegistryUnavailable | None = None
+    for profile in profiles_in_use():
+        try:
+            with RegistryGateway.for_profile(profile) as gateway:
+                while taken < limit:
+                    message = receive_and_apply(gateway)
+                    if message is None:
+                        break
+                    acknowledge(gateway, message)
+                    taken += 1
+        except RegistryUnavailable as exc:
+            # One registry's outage must not keep the others' messages waiting.
+            logger.warning("poll at %s stopped: %s", profile.label, exc)
+            unreachable = unreachable or exc
+    if unreachable is not None:
+        raise unreachable
     return taken
 
 
-def _apply(message: PollMessage, data: TransferData | None) -> Transfer | None:
+def _apply(message: PollMessage, data: TransferData | None, *, us: str) -> Transfer | None:
     """What the message changes; runs inside the message's transaction. Transitions that
-    need the registry again or e-mail are written to the outbox by the services."""
-    us = settings.REGISTRY["CLIENT_ID"]
+    need the registry again or e-mail are written to the outbox by the services. ``us``: our
+    registrar ID at the registry that sent it."""
     transfer = None
     if data is not None:
         if data.requested_by == us:

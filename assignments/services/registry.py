@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registrant
 from registry.epp.data import ContactData
-from registry.epp.results import EppError, RegistryUnavailable
-from registry.gateway import CommandResult
+from registry.epp.results import EppError, ObjectDoesNotExist, RegistryUnavailable
+from registry.gateway import CommandResult, RegistryGateway, RegistryGateways
 from registry.messages import message_for
 from registry.models import Domain
 from workflows import sealing
@@ -22,7 +22,7 @@ from .. import events
 from ..kind import CESJE
 from ..models import Cesja, CesjaDomain, State
 from ..signals import cesja_completed
-from .steps import close_items, gateway, mail
+from .steps import close_items, mail
 
 # A registry contact's phone, as EPP carries it (RFC 5733 e164): +CC.NUMBER
 EPP_PHONE = re.compile(r"^\+\d{1,3}\.\d{1,14}$")
@@ -41,7 +41,26 @@ def _contact_data(registrant: Registrant, handle: str) -> ContactData:
         country=(registrant.country or "PL").upper(),
         email=registrant.email,
         voice=phone if EPP_PHONE.match(phone) else "",
+        individual=not organisation,
     )
+
+
+def _ensure_contact(registry: RegistryGateway, cesja_id: int, registrant: Registrant, handle: str) -> None:
+    """The new registrant's contact exists at this registry: made here unless it is there.
+    A contact lives at each registry of its own (a cesja may cover .pl and .com domains)."""
+    if registrant.registry_handle:
+        try:
+            registry.contact_info(handle)
+            return
+        except ObjectDoesNotExist:
+            pass
+    result = registry.contact_create(
+        _contact_data(registrant, handle),
+        sealing.new_authinfo(),
+        idempotency_key=f"cesja:{cesja_id}:contact:{registry.profile.key}:{handle}",
+    )
+    _contact_created(cesja_id, registrant.pk, handle, result)
+    registrant.registry_handle = handle
 
 
 def _registry_delayed(cesja_id: int, exc: RegistryUnavailable) -> None:
@@ -137,16 +156,15 @@ def execute_cesja(cesja_id: int) -> str:
         return "stale"
     registrant = cesja.cesjonariusz
     handle = registrant.registry_handle or cesja.contact_handle
+    # the registries (by profile) where the new registrant's contact is known to exist
+    ready: set[str] = set()
     try:
-        with gateway() as registry:
-            if not registrant.registry_handle:
-                result = registry.contact_create(
-                    _contact_data(registrant, handle),
-                    sealing.new_authinfo(),
-                    idempotency_key=f"cesja:{cesja_id}:contact:{handle}",
-                )
-                _contact_created(cesja_id, registrant.pk, handle, result)
+        with RegistryGateways() as registries:
             for item in cesja.items.filter(done_at__isnull=True).order_by("domain_name"):
+                registry = registries.for_domain(item.domain_name)
+                if registry.profile.key not in ready:
+                    _ensure_contact(registry, cesja_id, registrant, handle)
+                    ready.add(registry.profile.key)
                 result = registry.update_domain(
                     item.domain_name,
                     registrant=handle,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.gateway import RegistryGateway
 from workflows import outbox
 from workflows.cases import is_staff, now
 from workflows.errors import Refused
@@ -13,10 +12,6 @@ from workflows.roles import team_permission
 
 from ..kind import CESJE
 from ..models import Cesja, CesjaDomain, CesjaInvitation, Side
-
-
-def gateway() -> RegistryGateway:
-    return RegistryGateway.from_settings()
 
 
 def fresh(pk: int) -> Cesja:

@@ -210,6 +210,26 @@ REGISTRY = {
     # registry that answers with extensions of its own needs their schemas first).
     "VALIDATE_RESPONSES": env_bool("REGISTRY_VALIDATE_RESPONSES", False),
 }
+# The .pl registry (NASK): EPP over HTTPS, a POST per frame, the session in a cookie.
+REGISTRY_NASK = {
+    "TRANSPORT": "https",
+    "URL": os.environ.get("REGISTRY_NASK_URL", "https://127.0.0.1:7743/registry/epp"),
+    "CLIENT_ID": os.environ.get("REGISTRY_NASK_CLIENT_ID", "regflow"),
+    "PASSWORD": os.environ.get("REGISTRY_NASK_PASSWORD", "sandbox-regflow-pw"),
+    "CA_FILE": os.environ.get("REGISTRY_NASK_CA_FILE", str(DATA_DIR / "sandbox" / "https-cert.pem")),
+    "CLIENT_CERT": os.environ.get("REGISTRY_NASK_CLIENT_CERT", ""),
+    "CLIENT_KEY": os.environ.get("REGISTRY_NASK_CLIENT_KEY", ""),
+    "TIMEOUT": float(os.environ.get("REGISTRY_NASK_TIMEOUT", "15")),
+    "FRAME_LOG": os.environ.get("REGISTRY_NASK_FRAME_LOG", os.environ.get("REGISTRY_FRAME_LOG", "")),
+    "VALIDATE_RESPONSES": env_bool("REGISTRY_VALIDATE_RESPONSES", False),
+}
+# Which registry keeps each TLD, by profile (registry/profiles.py): "rfc" speaks RFC 5730-5734
+# with the connection in REGISTRY, "nask" speaks NASK's dialect with REGISTRY_NASK.
+REGISTRY_TLDS = dict(
+    pair.split("=", 1)
+    for pair in os.environ.get("REGISTRY_TLDS", "pl=nask,com=rfc,net=rfc,eu=rfc").split(",")
+    if "=" in pair
+)
 REGISTRY_SANDBOX_DIR = Path(os.environ.get("REGISTRY_SANDBOX_DIR", DATA_DIR / "sandbox"))
 
 LOGGING = {

@@ -23,7 +23,7 @@ from . import frames
 from .commands import Command
 from .data import ContactData
 from .framelog import FrameLog
-from .namespaces import CONTACT, DOMAIN, LOGIN_SEC
+from .namespaces import LOGIN_SEC
 from .responses import parse_greeting, parse_response
 from .results import (
     CommandOutcomeUnknown,
@@ -51,7 +51,8 @@ class EppClient:
         client_id: str,
         password: str,
         lang: str = "en",
-        object_uris: Iterable[str] = (DOMAIN, CONTACT),
+        object_uris: Iterable[str] | None = None,
+        dialect: frames.Frames = frames.RFC_FRAMES,
         frame_log: FrameLog | None = None,
         validate_responses: bool = False,
         user_agent: str = "regflow",
@@ -60,7 +61,9 @@ class EppClient:
         self.client_id = client_id
         self._password = password
         self.lang = lang
-        self.object_uris = tuple(object_uris)
+        # the registry's EPP dialect: RFC 5730-5734, or its own (frames.NaskFrames)
+        self.dialect = dialect
+        self.object_uris = tuple(object_uris) if object_uris is not None else dialect.login_object_uris
         self.frame_log = frame_log
         self.validate_responses = validate_responses
         self.user_agent = user_agent
@@ -105,7 +108,7 @@ class EppClient:
     def _login(self, new_password: str | None = None) -> Response:
         greeting = self.greeting
         cl_trid = self.new_cl_trid()
-        frame = frames.login(
+        frame = self.dialect.login(
             self.client_id,
             self._password,
             new_password=new_password,
@@ -145,7 +148,7 @@ class EppClient:
     def hello(self) -> Greeting:
         with self._lock:
             self._ensure_session()
-            self._send(frames.hello())
+            self._send(self.dialect.hello())
             self.greeting = parse_greeting(self._receive())
             return self.greeting
 
@@ -158,7 +161,7 @@ class EppClient:
                 cl_trid = self.new_cl_trid()
                 # a logout whose answer never comes still ends the session
                 with contextlib.suppress(RegistryUnavailable):
-                    self._exchange(frames.logout(cl_trid=cl_trid), cl_trid)
+                    self._exchange(self.dialect.logout(cl_trid=cl_trid), cl_trid)
             finally:
                 self._disconnect()
 
@@ -191,7 +194,7 @@ class EppClient:
         cl_trid = cl_trid or self.new_cl_trid()
         if not 3 <= len(cl_trid) <= MAX_CL_TRID:
             raise ValueError("a clTRID has 3 to 64 characters")
-        frame = command.frame(cl_trid)
+        frame = command.frame(cl_trid, self.dialect)
         validate_frame(frame)
         may_resend = command.resend_safe if resend is None else resend
         with self._lock:
@@ -256,7 +259,7 @@ class EppClient:
             self.frame_log.record("S>C", frame, peer=self._peer())
         if self.validate_responses:
             try:
-                validate_frame(frame)
+                validate_frame(frame, self.dialect.ns)
             except FrameInvalid as exc:
                 # Not FrameInvalid: that one says a frame of ours was never sent.
                 raise ProtocolError(

@@ -18,7 +18,8 @@ from .data import ContactData
 class Command:
     name: str  # e.g. "domain:transfer:request"; what our records call it
     object_name: str
-    build: Callable[[str], bytes] = field(repr=False, compare=False)
+    # (dialect, clTRID) -> frame: a command is the same whichever registry it goes to
+    build: Callable[[frames.Frames, str], bytes] = field(repr=False, compare=False)
     # changes an object at the registry (and so is worth a history event)
     transform: bool = False
     # sending it twice does no harm, so a lost answer may be fetched by sending it again
@@ -28,8 +29,8 @@ class Command:
     # a query whose answer shows whether this command took effect (see reconcile.py)
     probe: Command | None = field(default=None, repr=False, compare=False)
 
-    def frame(self, cl_trid: str) -> bytes:
-        return self.build(cl_trid)
+    def frame(self, cl_trid: str, dialect: frames.Frames = frames.RFC_FRAMES) -> bytes:
+        return self.build(dialect, cl_trid)
 
 
 def _transform(name: str, object_name: str, build, *, idempotent: bool = False, probe=None) -> Command:
@@ -45,11 +46,11 @@ def _transform(name: str, object_name: str, build, *, idempotent: bool = False, 
 
 
 def domain_check(*names: str) -> Command:
-    return Command("domain:check", ",".join(names)[:253], lambda t: frames.domain_check(names, cl_trid=t))
+    return Command("domain:check", ",".join(names)[:253], lambda f, t: f.domain_check(names, cl_trid=t))
 
 
 def domain_info(name: str, authinfo: str | None = None) -> Command:
-    return Command("domain:info", name, lambda t: frames.domain_info(name, authinfo=authinfo, cl_trid=t))
+    return Command("domain:info", name, lambda f, t: f.domain_info(name, authinfo=authinfo, cl_trid=t))
 
 
 def domain_update(
@@ -74,7 +75,7 @@ def domain_update(
     return _transform(
         "domain:update",
         name,
-        lambda t: frames.domain_update(
+        lambda f, t: f.domain_update(
             name,
             add_statuses=add_statuses,
             remove_statuses=remove_statuses,
@@ -92,7 +93,7 @@ def transfer_query(name: str, authinfo: str | None = None) -> Command:
     return Command(
         "domain:transfer:query",
         name,
-        lambda t: frames.domain_transfer("query", name, authinfo=authinfo, cl_trid=t),
+        lambda f, t: f.domain_transfer("query", name, authinfo=authinfo, cl_trid=t),
     )
 
 
@@ -103,19 +104,19 @@ def transfer_request(name: str, authinfo: str, *, period_years: int | None = Non
     return _transform(
         "domain:transfer:request",
         name,
-        lambda t: frames.domain_transfer(
+        lambda f, t: f.domain_transfer(
             "request", name, authinfo=authinfo, period_years=period_years, cl_trid=t
         ),
         probe=transfer_query(name, authinfo),
     )
 
 
-def _transfer_action(op: str, name: str) -> Command:
+def _transfer_action(op: str, name: str, authinfo: str | None = None) -> Command:
     return _transform(
         f"domain:transfer:{op}",
         name,
-        lambda t: frames.domain_transfer(op, name, cl_trid=t),
-        probe=transfer_query(name),
+        lambda f, t: f.domain_transfer(op, name, authinfo=authinfo, cl_trid=t),
+        probe=transfer_query(name, authinfo),
     )
 
 
@@ -127,8 +128,22 @@ def transfer_reject(name: str) -> Command:
     return _transfer_action("reject", name)
 
 
-def transfer_cancel(name: str) -> Command:
-    return _transfer_action("cancel", name)
+def transfer_cancel(name: str, authinfo: str | None = None) -> Command:
+    """``authinfo``: a registry that wants the code on every transfer operation (NASK) gets it."""
+    return _transfer_action("cancel", name, authinfo)
+
+
+def transfer_resend_confirmation(name: str, authinfo: str) -> Command:
+    """Ask the registry to e-mail the subscriber the transfer confirmation again (NASK). Sent
+    twice, it sends two e-mails and changes nothing else."""
+    return Command(
+        "domain:transfer:resend",
+        name,
+        lambda f, t: f.domain_transfer(
+            "request", name, authinfo=authinfo, resend_confirmation=True, cl_trid=t
+        ),
+        resend_safe=True,
+    )
 
 
 def contact_info(handle: str, authinfo: str | None = None, authinfo_roid: str | None = None) -> Command:
@@ -137,7 +152,7 @@ def contact_info(handle: str, authinfo: str | None = None, authinfo_roid: str | 
     return Command(
         "contact:info",
         handle,
-        lambda t: frames.contact_info(handle, authinfo=authinfo, authinfo_roid=authinfo_roid, cl_trid=t),
+        lambda f, t: f.contact_info(handle, authinfo=authinfo, authinfo_roid=authinfo_roid, cl_trid=t),
     )
 
 
@@ -146,16 +161,16 @@ def contact_create(contact: ContactData, authinfo: str) -> Command:
     return _transform(
         "contact:create",
         contact.handle,
-        lambda t: frames.contact_create(contact, authinfo, cl_trid=t),
+        lambda f, t: f.contact_create(contact, authinfo, cl_trid=t),
         probe=contact_info(contact.handle),
     )
 
 
 def poll_request() -> Command:
-    return Command("poll:req", "", lambda t: frames.poll_request(cl_trid=t))
+    return Command("poll:req", "", lambda f, t: f.poll_request(cl_trid=t))
 
 
 def poll_ack(msg_id: str) -> Command:
     return Command(
-        "poll:ack", msg_id, lambda t: frames.poll_ack(msg_id, cl_trid=t), resend_safe=False, idempotent=False
+        "poll:ack", msg_id, lambda f, t: f.poll_ack(msg_id, cl_trid=t), resend_safe=False, idempotent=False
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -118,6 +118,46 @@ class ContactData:
     voice: str = ""
     fax: str = ""
     postal_type: str = "loc"  # "loc" may hold UTF-8; "int" must be ASCII
+    # a natural person (NASK asks: its rules protect a person's data, not a company's)
+    individual: bool = True
 
 
-ResData = DomainCheckData | DomainInfo | TransferData | ContactCreated | ContactInfo
+@dataclass(frozen=True)
+class AuthInfoNotice:
+    """NASK's ``extdom:pollAuthInfo``: the registry hands us a domain's code (and its
+    registrant's), e.g. for a domain NASK serviced itself. The codes never appear in a repr."""
+
+    name: str
+    authinfo: str = field(default="", repr=False)
+    registrant: str | None = None
+    registrant_authinfo: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class ExpiryNotice:
+    """NASK's ``extdom:expData``: these domains expire at ``expires_at``."""
+
+    names: tuple[str, ...]
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class RegistryNotice:
+    """A registry message that changes no case of ours (auto-renewal, account balance, a
+    blocked domain): kept and shown to the domains team. ``kind`` is its element's name."""
+
+    kind: str
+    names: tuple[str, ...] = ()
+    dates: tuple[datetime, ...] = ()
+
+
+ResData = (
+    DomainCheckData
+    | DomainInfo
+    | TransferData
+    | ContactCreated
+    | ContactInfo
+    | AuthInfoNotice
+    | ExpiryNotice
+    | RegistryNotice
+)

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from lxml import etree
 
 from .data import (
     Address,
+    AuthInfoNotice,
     ContactCreated,
     ContactInfo,
     DomainCheck,
     DomainCheckData,
     DomainInfo,
+    ExpiryNotice,
     PostalInfo,
+    RegistryNotice,
     ResData,
     TransferData,
 )
-from .namespaces import CONTACT, DOMAIN, EPP, q
+from .namespaces import DIALECTS, Namespaces, for_frame_root, q
 from .results import (
     ExtValue,
     Greeting,
@@ -57,19 +61,26 @@ def _date(parent: etree._Element, ns: str, local: str) -> datetime | None:
     return parse_datetime(value) if value else None
 
 
-def _root(data: bytes) -> etree._Element:
+def _root(data: bytes) -> tuple[etree._Element, Namespaces]:
     root = parse_xml(data)
-    if root.tag != q(EPP, "epp"):
-        raise ProtocolError("the frame is not an EPP document")
-    return root
+    ns = for_frame_root(etree.QName(root).namespace)
+    if ns is None or root.tag != q(ns.epp, "epp"):
+        raise ProtocolError("the frame is not an EPP document in a dialect we know")
+    return root, ns
+
+
+def dialect_of(data: bytes) -> Namespaces:
+    """Which registry dialect a frame is written in (RFC, NASK), from its root element."""
+    return _root(data)[1]
 
 
 def parse_frame(data: bytes) -> Greeting | Response:
-    root = _root(data)
-    if root.find(q(EPP, "greeting")) is not None:
-        return _greeting(root.find(q(EPP, "greeting")))
-    if root.find(q(EPP, "response")) is not None:
-        return _response(root.find(q(EPP, "response")))
+    """A greeting or a response of any dialect we know, read into the same typed values."""
+    root, ns = _root(data)
+    if root.find(q(ns.epp, "greeting")) is not None:
+        return _greeting(root.find(q(ns.epp, "greeting")), ns)
+    if root.find(q(ns.epp, "response")) is not None:
+        return _response(root.find(q(ns.epp, "response")), ns)
     raise ProtocolError("the frame is neither a greeting nor a response")
 
 
@@ -87,58 +98,60 @@ def parse_response(data: bytes) -> Response:
     return frame
 
 
-def _greeting(element: etree._Element) -> Greeting:
-    menu = element.find(q(EPP, "svcMenu"))
+def _greeting(element: etree._Element, ns: Namespaces) -> Greeting:
+    menu = element.find(q(ns.epp, "svcMenu"))
     if menu is None:
         raise ProtocolError("the greeting has no service menu")
-    ext = menu.find(q(EPP, "svcExtension"))
+    ext = menu.find(q(ns.epp, "svcExtension"))
     return Greeting(
-        server_id=_required(element, EPP, "svID"),
-        server_date=parse_datetime(_required(element, EPP, "svDate")),
-        versions=tuple(_text(e) for e in menu.findall(q(EPP, "version"))),
-        languages=tuple(_text(e) for e in menu.findall(q(EPP, "lang"))),
-        object_uris=tuple(_text(e) for e in menu.findall(q(EPP, "objURI"))),
-        extension_uris=tuple(_text(e) for e in ext.findall(q(EPP, "extURI"))) if ext is not None else (),
+        server_id=_required(element, ns.epp, "svID"),
+        server_date=parse_datetime(_required(element, ns.epp, "svDate")),
+        versions=tuple(_text(e) for e in menu.findall(q(ns.epp, "version"))),
+        languages=tuple(_text(e) for e in menu.findall(q(ns.epp, "lang"))),
+        object_uris=tuple(_text(e) for e in menu.findall(q(ns.epp, "objURI"))),
+        extension_uris=tuple(_text(e) for e in ext.findall(q(ns.epp, "extURI"))) if ext is not None else (),
     )
 
 
-def _response(element: etree._Element) -> Response:
-    results = tuple(_result(r) for r in element.findall(q(EPP, "result")))
+def _response(element: etree._Element, ns: Namespaces) -> Response:
+    results = tuple(_result(r, ns) for r in element.findall(q(ns.epp, "result")))
     if not results:
         raise ProtocolError("the response has no result")
-    trid = element.find(q(EPP, "trID"))
+    trid = element.find(q(ns.epp, "trID"))
     if trid is None:
         raise ProtocolError("the response has no trID")
-    msgq = element.find(q(EPP, "msgQ"))
-    res_data = element.find(q(EPP, "resData"))
+    msgq = element.find(q(ns.epp, "msgQ"))
+    res_data = element.find(q(ns.epp, "resData"))
     return Response(
         results=results,
-        trid=TransactionId(client=_child_text(trid, EPP, "clTRID"), server=_required(trid, EPP, "svTRID")),
-        msgq=_msgq(msgq) if msgq is not None else None,
-        data=_res_data(res_data) if res_data is not None else None,
+        trid=TransactionId(
+            client=_child_text(trid, ns.epp, "clTRID"), server=_required(trid, ns.epp, "svTRID")
+        ),
+        msgq=_msgq(msgq, ns) if msgq is not None else None,
+        data=_res_data(res_data, ns) if res_data is not None else None,
     )
 
 
-def _result(element: etree._Element) -> Result:
+def _result(element: etree._Element, ns: Namespaces) -> Result:
     try:
         code = int(element.get("code", ""))
     except ValueError:
         raise ProtocolError("a result has no numeric code") from None
-    msg = element.find(q(EPP, "msg"))
+    msg = element.find(q(ns.epp, "msg"))
     values = tuple(
         "".join(etree.tostring(child, encoding="unicode", with_tail=False) for child in v)
         or (v.text or "").strip()
-        for v in element.findall(q(EPP, "value"))
+        for v in element.findall(q(ns.epp, "value"))
     )
     ext_values = []
-    for ext in element.findall(q(EPP, "extValue")):
-        value = ext.find(q(EPP, "value"))
+    for ext in element.findall(q(ns.epp, "extValue")):
+        value = ext.find(q(ns.epp, "value"))
         quoted = value[0] if value is not None and len(value) else None
         ext_values.append(
             ExtValue(
                 element=etree.QName(quoted).localname if quoted is not None else "",
                 value=(quoted.text or "").strip() if quoted is not None else "",
-                reason=_text(ext.find(q(EPP, "reason"))) or "",
+                reason=_text(ext.find(q(ns.epp, "reason"))) or "",
             )
         )
     return Result(
@@ -150,17 +163,17 @@ def _result(element: etree._Element) -> Result:
     )
 
 
-def _msgq(element: etree._Element) -> MessageQueue:
-    msg = element.find(q(EPP, "msg"))
+def _msgq(element: etree._Element, ns: Namespaces) -> MessageQueue:
+    msg = element.find(q(ns.epp, "msg"))
     return MessageQueue(
         count=int(element.get("count", "0")),
         id=element.get("id", ""),
-        queued_at=_date(element, EPP, "qDate"),
+        queued_at=_date(element, ns.epp, "qDate"),
         message=" ".join("".join(msg.itertext()).split()) if msg is not None else None,
     )
 
 
-def _res_data(element: etree._Element) -> ResData | None:
+def _res_data(element: etree._Element, ns: Namespaces) -> ResData | None:
     if not len(element):
         return None
     child = element[0]
@@ -168,40 +181,47 @@ def _res_data(element: etree._Element) -> ResData | None:
     return parser(child) if parser else None
 
 
-def _domain_check(element: etree._Element) -> DomainCheckData:
+def _domain_check(element: etree._Element, ns: Namespaces) -> DomainCheckData:
     items = []
-    for cd in element.findall(q(DOMAIN, "cd")):
-        name = cd.find(q(DOMAIN, "name"))
+    for cd in element.findall(q(ns.domain, "cd")):
+        name = cd.find(q(ns.domain, "name"))
         items.append(
             DomainCheck(
                 name=_text(name),
                 available=name.get("avail") in ("1", "true"),
-                reason=_child_text(cd, DOMAIN, "reason"),
+                reason=_child_text(cd, ns.domain, "reason"),
             )
         )
     return DomainCheckData(tuple(items))
 
 
-def _domain_info(element: etree._Element) -> DomainInfo:
-    ns = element.find(q(DOMAIN, "ns"))
+def _domain_info(element: etree._Element, ns: Namespaces) -> DomainInfo:
     return DomainInfo(
-        name=_required(element, DOMAIN, "name"),
-        roid=_required(element, DOMAIN, "roid"),
-        sponsor=_required(element, DOMAIN, "clID"),
-        statuses=tuple(s.get("s") for s in element.findall(q(DOMAIN, "status"))),
-        registrant=_child_text(element, DOMAIN, "registrant"),
-        contacts=tuple((c.get("type", ""), _text(c)) for c in element.findall(q(DOMAIN, "contact"))),
-        nameservers=tuple(_text(h) for h in ns.iter(q(DOMAIN, "hostObj"), q(DOMAIN, "hostName")))
-        if ns is not None
-        else (),
-        hosts=tuple(_text(h) for h in element.findall(q(DOMAIN, "host"))),
-        created_by=_child_text(element, DOMAIN, "crID"),
-        created_at=_date(element, DOMAIN, "crDate"),
-        updated_by=_child_text(element, DOMAIN, "upID"),
-        updated_at=_date(element, DOMAIN, "upDate"),
-        expires_at=_date(element, DOMAIN, "exDate"),
-        transferred_at=_date(element, DOMAIN, "trDate"),
+        name=_required(element, ns.domain, "name"),
+        roid=_required(element, ns.domain, "roid"),
+        sponsor=_required(element, ns.domain, "clID"),
+        statuses=tuple(s.get("s") for s in element.findall(q(ns.domain, "status"))),
+        registrant=_child_text(element, ns.domain, "registrant"),
+        contacts=tuple((c.get("type", ""), _text(c)) for c in element.findall(q(ns.domain, "contact"))),
+        nameservers=_nameservers(element, ns),
+        hosts=tuple(_text(h) for h in element.findall(q(ns.domain, "host"))),
+        created_by=_child_text(element, ns.domain, "crID"),
+        created_at=_date(element, ns.domain, "crDate"),
+        updated_by=_child_text(element, ns.domain, "upID"),
+        updated_at=_date(element, ns.domain, "upDate"),
+        expires_at=_date(element, ns.domain, "exDate"),
+        transferred_at=_date(element, ns.domain, "trDate"),
     )
+
+
+def _nameservers(element: etree._Element, ns: Namespaces) -> tuple[str, ...]:
+    names = []
+    for servers in element.findall(q(ns.domain, "ns")):
+        if len(servers):  # RFC 5731: <domain:ns><domain:hostObj>...</domain:hostObj></domain:ns>
+            names.extend(_text(h) for h in servers.iter(q(ns.domain, "hostObj"), q(ns.domain, "hostName")))
+        else:  # NASK: one bare <domain:ns>name</domain:ns> per server
+            names.append(_text(servers))
+    return tuple(names)
 
 
 def _transfer(ns: str, key: str):
@@ -219,52 +239,124 @@ def _transfer(ns: str, key: str):
     return parse
 
 
-def _contact_created(element: etree._Element) -> ContactCreated:
+def _contact_created(element: etree._Element, ns: Namespaces) -> ContactCreated:
     return ContactCreated(
-        handle=_required(element, CONTACT, "id"),
-        created_at=parse_datetime(_required(element, CONTACT, "crDate")),
+        handle=_required(element, ns.contact, "id"),
+        created_at=parse_datetime(_required(element, ns.contact, "crDate")),
     )
 
 
-def _postal_info(element: etree._Element) -> PostalInfo:
-    addr = element.find(q(CONTACT, "addr"))
+def _postal_info(element: etree._Element, ns: Namespaces) -> PostalInfo:
+    addr = element.find(q(ns.contact, "addr"))
     return PostalInfo(
         type=element.get("type", "loc"),
-        name=_required(element, CONTACT, "name"),
-        org=_child_text(element, CONTACT, "org") or "",
+        name=_required(element, ns.contact, "name"),
+        org=_child_text(element, ns.contact, "org") or "",
         address=Address(
-            street=tuple(_text(s) for s in addr.findall(q(CONTACT, "street"))),
-            city=_required(addr, CONTACT, "city"),
-            province=_child_text(addr, CONTACT, "sp") or "",
-            postal_code=_child_text(addr, CONTACT, "pc") or "",
-            country=_required(addr, CONTACT, "cc"),
+            street=tuple(_text(s) for s in addr.findall(q(ns.contact, "street"))),
+            city=_required(addr, ns.contact, "city"),
+            province=_child_text(addr, ns.contact, "sp") or "",
+            postal_code=_child_text(addr, ns.contact, "pc") or "",
+            country=_required(addr, ns.contact, "cc"),
         ),
     )
 
 
-def _contact_info(element: etree._Element) -> ContactInfo:
+def _contact_info(element: etree._Element, ns: Namespaces) -> ContactInfo:
     return ContactInfo(
-        handle=_required(element, CONTACT, "id"),
-        roid=_required(element, CONTACT, "roid"),
-        statuses=tuple(s.get("s") for s in element.findall(q(CONTACT, "status"))),
-        postal_info=tuple(_postal_info(p) for p in element.findall(q(CONTACT, "postalInfo"))),
-        voice=_child_text(element, CONTACT, "voice") or "",
-        fax=_child_text(element, CONTACT, "fax") or "",
-        email=_required(element, CONTACT, "email"),
-        sponsor=_required(element, CONTACT, "clID"),
-        created_by=_required(element, CONTACT, "crID"),
-        created_at=parse_datetime(_required(element, CONTACT, "crDate")),
-        updated_by=_child_text(element, CONTACT, "upID"),
-        updated_at=_date(element, CONTACT, "upDate"),
-        transferred_at=_date(element, CONTACT, "trDate"),
+        handle=_required(element, ns.contact, "id"),
+        roid=_required(element, ns.contact, "roid"),
+        statuses=tuple(s.get("s") for s in element.findall(q(ns.contact, "status"))),
+        postal_info=tuple(_postal_info(p, ns) for p in element.findall(q(ns.contact, "postalInfo"))),
+        voice=_child_text(element, ns.contact, "voice") or "",
+        fax=_child_text(element, ns.contact, "fax") or "",
+        email=_required(element, ns.contact, "email"),
+        sponsor=_required(element, ns.contact, "clID"),
+        created_by=_required(element, ns.contact, "crID"),
+        created_at=parse_datetime(_required(element, ns.contact, "crDate")),
+        updated_by=_child_text(element, ns.contact, "upID"),
+        updated_at=_date(element, ns.contact, "upDate"),
+        transferred_at=_date(element, ns.contact, "trDate"),
     )
 
 
-_RES_DATA_PARSERS = {
-    q(DOMAIN, "chkData"): _domain_check,
-    q(DOMAIN, "infData"): _domain_info,
-    q(DOMAIN, "trnData"): _transfer(DOMAIN, "name"),
-    q(CONTACT, "creData"): _contact_created,
-    q(CONTACT, "infData"): _contact_info,
-    q(CONTACT, "trnData"): _transfer(CONTACT, "id"),
-}
+def _poll_authinfo(element: etree._Element, ns: Namespaces) -> AuthInfoNotice:
+    extdom = ns.ext("extdom")
+    domain = element.find(q(extdom, "domain"))
+    registrant = element.find(q(extdom, "registrant"))
+    if domain is None:
+        raise ProtocolError("a pollAuthInfo message names no domain")
+    return AuthInfoNotice(
+        name=_required(domain, extdom, "name"),
+        authinfo=_text(domain.find(f"{q(extdom, 'authInfo')}/{q(extdom, 'pw')}")) or "",
+        registrant=_child_text(registrant, extdom, "id") if registrant is not None else None,
+        registrant_authinfo=(
+            _text(registrant.find(f"{q(extdom, 'authInfo')}/{q(extdom, 'pw')}")) or ""
+            if registrant is not None
+            else ""
+        ),
+    )
+
+
+def _expiry(element: etree._Element, ns: Namespaces) -> ExpiryNotice:
+    extdom = ns.ext("extdom")
+    names = tuple(_text(n) for n in element.findall(q(extdom, "name")))
+    if not names:
+        raise ProtocolError("an expData message names no domain")
+    return ExpiryNotice(names=names, expires_at=parse_datetime(_required(element, extdom, "exDate")))
+
+
+def _notice(element: etree._Element, ns: Namespaces) -> RegistryNotice:
+    """Any other message of NASK's: what it is called and the names and dates it carries."""
+    names = tuple(
+        _text(e)
+        for e in element.iter()
+        if etree.QName(e).localname in ("name", "id") and (e.text or "").strip()
+    )
+    dates = tuple(
+        parse_datetime(e.text)
+        for e in element.iter()
+        if etree.QName(e).localname in ("date", "exDate", "executionDate") and (e.text or "").strip()
+    )
+    return RegistryNotice(kind=etree.QName(element).localname, names=names, dates=dates)
+
+
+def _parsers(ns: Namespaces) -> dict[str, Callable[[etree._Element], ResData]]:
+    def bind(parse):
+        return lambda element: parse(element, ns)
+
+    parsers = {
+        q(ns.domain, "chkData"): bind(_domain_check),
+        q(ns.domain, "infData"): bind(_domain_info),
+        q(ns.domain, "trnData"): _transfer(ns.domain, "name"),
+        q(ns.contact, "creData"): bind(_contact_created),
+        q(ns.contact, "infData"): bind(_contact_info),
+        q(ns.contact, "trnData"): _transfer(ns.contact, "id"),
+    }
+    if "extdom" in ns.extensions:
+        extdom, extepp, extcon = ns.ext("extdom"), ns.ext("extepp"), ns.ext("extcon")
+        parsers[q(extdom, "pollAuthInfo")] = bind(_poll_authinfo)
+        parsers[q(extdom, "expData")] = bind(_expiry)
+        for uri, local in NASK_NOTICES:
+            parsers[q({"extdom": extdom, "extepp": extepp, "extcon": extcon}[uri], local)] = bind(_notice)
+    return parsers
+
+
+# NASK's other poll messages (docs/registries/nask-epp.md 7.8): kept and shown, no case changes.
+NASK_NOTICES = (
+    ("extdom", "dlgData"),
+    ("extdom", "pollDomainBlocked"),
+    ("extdom", "pollDomainUnblocked"),
+    ("extdom", "pollFutureRemoved"),
+    ("extdom", "pollDomainJudicialRemoved"),
+    ("extdom", "pollDomainAutoRenewed"),
+    ("extdom", "pollDomainAutoRenewFailed"),
+    ("extdom", "pollDomainLocked"),
+    ("extdom", "pollDomainUnlocked"),
+    ("extepp", "passwdReminder"),
+    ("extepp", "accountBalanceInsufficient"),
+    ("extepp", "accountBalanceCrossed"),
+    ("extcon", "delData"),
+)
+
+_RES_DATA_PARSERS = {tag: parse for ns in DIALECTS.values() for tag, parse in _parsers(ns).items()}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from registry.epp.namespaces import DOMAIN, q
+from registry.epp.namespaces import NASK, RFC, Namespaces, q
 
 from .replies import QueueState
 from .store import DomainRow
@@ -19,10 +19,24 @@ class TldPolicy:
     lock_days: int  # no transfer this long after registration or the last transfer
     renews_on_transfer: bool  # gTLD practice: a completed transfer adds the period (a year)
     pending_days: int = 5  # the losing registrar's window, after which the registry approves
+    # the door (and dialect) of the registry that keeps the TLD
+    dialect: Namespaces = RFC
+    # NASK: the subscriber confirms by a link the registry e-mails; the losing registrar has
+    # no say, and a request nobody confirms expires when the window closes
+    subscriber_confirms: bool = False
+    # the shortest authInfo the registry accepts when a registrar sets a new one
+    new_code_min_length: int = 8
 
 
 POLICIES = {
-    "pl": TldPolicy(lock_days=5, renews_on_transfer=False),
+    "pl": TldPolicy(
+        lock_days=5,
+        renews_on_transfer=False,
+        pending_days=30,
+        dialect=NASK,
+        subscriber_confirms=True,
+        new_code_min_length=20,
+    ),
     "eu": TldPolicy(lock_days=0, renews_on_transfer=False),
     "com": TldPolicy(lock_days=60, renews_on_transfer=True),
     "net": TldPolicy(lock_days=60, renews_on_transfer=True),
@@ -43,6 +57,8 @@ class Session:
     client_id: str | None = None
     object_uris: tuple[str, ...] = ()
     failed_logins: int = 0
+    # the dialect of the door the session came in by: the RFC one over TCP, NASK's over HTTPS
+    dialect: Namespaces = RFC
 
 
 @dataclass(frozen=True)
@@ -65,8 +81,14 @@ def authinfo_of(parent: etree._Element, ns: str) -> str | None:
     return None if auth is None else text_of(auth, ns, "pw")
 
 
-def domain_row(db: sqlite3.Connection, name: str) -> DomainRow:
+def serves(name: str, ns: Namespaces) -> bool:
+    """Whether the door speaking ``ns`` keeps this name's TLD (.pl is NASK's alone)."""
+    policy = POLICIES.get(name.rsplit(".", 1)[-1].lower())
+    return policy is not None and policy.dialect is ns
+
+
+def domain_row(db: sqlite3.Connection, name: str, ns: Namespaces) -> DomainRow:
     row = db.execute("SELECT * FROM domain WHERE name = ?", (name.lower(),)).fetchone()
-    if row is None:
-        raise Refusal(2303, "no such domain", element=(DOMAIN, "name", name))
+    if row is None or not serves(row["name"], ns):
+        raise Refusal(2303, "no such domain", element=(ns.domain, "name", name))
     return DomainRow.from_row(row)

@@ -17,7 +17,7 @@ from datetime import datetime
 from lxml import etree
 
 from registry.epp.frames import LOGIN_SECURITY_SENTINEL
-from registry.epp.namespaces import CONTACT, DOMAIN, EPP, LOGIN_SEC, q
+from registry.epp.namespaces import RFC, Namespaces, for_frame_root, q
 from registry.epp.results import XmlRefused
 from registry.epp.safexml import parse_xml
 from registry.epp.schema import frame_errors
@@ -48,39 +48,43 @@ class SandboxRegistry(DomainCommands, TransferCommands, ContactCommands):
     def __init__(self, store: SandboxStore) -> None:
         self.store = store
 
-    def greeting(self) -> bytes:
-        return replies.greeting(self.store.now())
+    def greeting(self, ns: Namespaces = RFC) -> bytes:
+        return replies.greeting(self.store.now(), ns)
 
     # ------------------------------------------------------------------ dispatch
 
     def handle(self, session: Session, data: bytes) -> Outcome:
         self.settle_due_transfers()
         sv_trid = f"SBX-{uuid.uuid4().hex[:24]}"
+        ns = session.dialect
         try:
             root = parse_xml(data)
         except XmlRefused as exc:
             return self._refuse(Refusal(2001, str(exc)), None, sv_trid, "invalid", session)
-        command = root.find(q(EPP, "command"))
-        cl_trid = text_of(command, EPP, "clTRID")
+        if for_frame_root(etree.QName(root).namespace) is not ns:
+            refusal = Refusal(2001, f"this registry speaks EPP in the {ns.name} namespaces only")
+            return self._refuse(refusal, None, sv_trid, "invalid", session)
+        command = root.find(q(ns.epp, "command"))
+        cl_trid = text_of(command, ns.epp, "clTRID")
         if cl_trid is not None and not 3 <= len(cl_trid) <= 64:
             cl_trid = None
-        errors = frame_errors(root)
+        errors = frame_errors(root, ns)
         if errors:
             return self._refuse(Refusal(2001, errors[0]), cl_trid, sv_trid, "invalid", session)
-        if root.find(q(EPP, "hello")) is not None:
-            return Outcome(self.greeting(), "hello", client_id=session.client_id)
+        if root.find(q(ns.epp, "hello")) is not None:
+            return Outcome(self.greeting(ns), "hello", client_id=session.client_id)
         if command is None:
             return self._refuse(
                 Refusal(2001, "expected a command or a hello"), None, sv_trid, "invalid", session
             )
         verb = command[0]
-        name = self._command_name(verb)
+        name = self._command_name(verb, ns)
         try:
             reply = self._run(session, command, verb, name)
         except Refusal as refusal:
             return self._refuse(refusal, cl_trid, sv_trid, name, session)
         frame = replies.response(
-            reply.code, cl_trid=cl_trid, sv_trid=sv_trid, msgq=reply.msgq, res_data=reply.res_data
+            reply.code, cl_trid=cl_trid, sv_trid=sv_trid, msgq=reply.msgq, res_data=reply.res_data, ns=ns
         )
         return Outcome(frame, name, cl_trid, session.client_id, close=reply.close)
 
@@ -94,22 +98,28 @@ class SandboxRegistry(DomainCommands, TransferCommands, ContactCommands):
         elif refusal.reason:
             message = f"{replies.STANDARD_TEXTS[refusal.code]}: {refusal.reason}"
         frame = replies.response(
-            refusal.code, cl_trid=cl_trid, sv_trid=sv_trid, message=message, ext_values=ext_values
+            refusal.code,
+            cl_trid=cl_trid,
+            sv_trid=sv_trid,
+            message=message,
+            ext_values=ext_values,
+            ns=session.dialect,
         )
         return Outcome(frame, name, cl_trid, session.client_id, close=refusal.code >= 2500)
 
     @staticmethod
-    def _command_name(verb: etree._Element) -> str:
+    def _command_name(verb: etree._Element, ns: Namespaces) -> str:
         local = etree.QName(verb).localname
         if local in ("login", "logout"):
             return local
         if local == "poll":
             return f"poll:{verb.get('op')}"
         obj = etree.QName(verb[0]) if len(verb) else None
-        prefix = {DOMAIN: "domain", CONTACT: "contact"}.get(obj.namespace, "other") if obj else "other"
+        prefix = {ns.domain: "domain", ns.contact: "contact"}.get(obj.namespace, "other") if obj else "other"
         return f"{prefix}:{local}:{verb.get('op')}" if local == "transfer" else f"{prefix}:{local}"
 
     def _run(self, session: Session, command: etree._Element, verb: etree._Element, name: str) -> Reply:
+        ns = session.dialect
         local = etree.QName(verb).localname
         if local == "login":
             return self._login(session, command, verb)
@@ -118,8 +128,9 @@ class SandboxRegistry(DomainCommands, TransferCommands, ContactCommands):
         if local == "logout":
             session.client_id = None
             return Reply(1500, close=True)
-        if command.find(q(EPP, "extension")) is not None:
-            raise Refusal(2103, "this registry offers no extension for this command")
+        extension = command.find(q(ns.epp, "extension"))
+        if extension is not None and not self._extension_allowed(name, extension, ns):
+            raise Refusal(2103, "this registry offers no such extension for this command")
         if local == "poll":
             with self.store.transaction() as db:
                 return self._poll(db, session, verb)
@@ -136,35 +147,37 @@ class SandboxRegistry(DomainCommands, TransferCommands, ContactCommands):
         if failing:
             raise Refusal(2400, "an internal fault at the registry; nothing was done")
         with self.store.transaction() as db:
-            return handler(self, db, session.client_id, target, self.store.now(db))
+            return handler(self, db, session.client_id, target, self.store.now(db), ns, extension)
 
     # ------------------------------------------------------------------ session
 
     def _login(self, session: Session, command: etree._Element, login: etree._Element) -> Reply:
+        ns = session.dialect
+        loginsec = RFC.ext("loginSec")
         if session.client_id is not None:
             raise Refusal(2002, "already logged in")
-        client_id = text_of(login, EPP, "clID")
-        password = text_of(login, EPP, "pw")
-        new_password = text_of(login, EPP, "newPW")
-        svcs = login.find(q(EPP, "svcs"))
-        object_uris = tuple(e.text for e in svcs.findall(q(EPP, "objURI")))
-        ext_uris = tuple(e.text for e in svcs.iter(q(EPP, "extURI")))
-        sec = command.find(f"{q(EPP, 'extension')}/{q(LOGIN_SEC, 'loginSec')}")
-        if sec is not None and LOGIN_SEC not in ext_uris:
+        client_id = text_of(login, ns.epp, "clID")
+        password = text_of(login, ns.epp, "pw")
+        new_password = text_of(login, ns.epp, "newPW")
+        svcs = login.find(q(ns.epp, "svcs"))
+        object_uris = tuple(e.text for e in svcs.findall(q(ns.epp, "objURI")))
+        ext_uris = tuple(e.text for e in svcs.iter(q(ns.epp, "extURI")))
+        sec = command.find(f"{q(ns.epp, 'extension')}/{q(loginsec, 'loginSec')}")
+        if sec is not None and loginsec not in ext_uris:
             raise Refusal(2002, "loginSec is used but not declared in svcExtension")
         if password == LOGIN_SECURITY_SENTINEL:
-            password = text_of(sec, LOGIN_SEC, "pw")
+            password = text_of(sec, loginsec, "pw")
             if password is None:
                 raise Refusal(2003, "the password should be in loginSec:pw")
         if new_password == LOGIN_SECURITY_SENTINEL:
-            new_password = text_of(sec, LOGIN_SEC, "newPW")
+            new_password = text_of(sec, loginsec, "newPW")
             if new_password is None:
                 raise Refusal(2003, "the new password should be in loginSec:newPW")
-        if text_of(login.find(q(EPP, "options")), EPP, "lang") not in replies.LANGUAGES:
+        if text_of(login.find(q(ns.epp, "options")), ns.epp, "lang") not in replies.LANGUAGES:
             raise Refusal(2102, "the language is not offered")
-        if any(uri not in replies.OBJECT_URIS for uri in object_uris):
+        if any(uri not in replies.OBJECT_URIS[ns] for uri in object_uris):
             raise Refusal(2307, "an object service is not offered")
-        if any(uri not in replies.EXTENSION_URIS for uri in ext_uris):
+        if any(uri not in replies.EXTENSION_URIS[ns] for uri in ext_uris):
             raise Refusal(2103, "an extension is not offered")
         with self.store.transaction() as db:
             refusal = self.store.login_refusal(db, client_id)
@@ -207,6 +220,13 @@ class SandboxRegistry(DomainCommands, TransferCommands, ContactCommands):
         if row is None:
             return Reply(1300)
         transfer = json.loads(row["transfer"]) if row["transfer"] else None
+        payload = json.loads(row["payload"]) if row["payload"] else None
+        if transfer:
+            res_data = replies.domain_trn_data(transfer, session.dialect)
+        elif payload:
+            res_data = replies.notice_data(payload, session.dialect)
+        else:
+            res_data = None
         return Reply(
             1301,
             msgq=QueueState(
@@ -215,7 +235,7 @@ class SandboxRegistry(DomainCommands, TransferCommands, ContactCommands):
                 queued_at=datetime.fromisoformat(row["queued_at"]),
                 message=row["text"],
             ),
-            res_data=replies.domain_trn_data(transfer) if transfer else None,
+            res_data=res_data,
         )
 
     @staticmethod
@@ -223,6 +243,20 @@ class SandboxRegistry(DomainCommands, TransferCommands, ContactCommands):
         return db.execute(
             "SELECT COUNT(*) FROM message WHERE registrar = ? AND acked_at IS NULL", (client_id,)
         ).fetchone()[0]
+
+    @staticmethod
+    def _extension_allowed(name: str, extension: etree._Element, ns: Namespaces) -> bool:
+        """Extensions a command may carry at this door: NASK's extdom:transfer on a transfer
+        request, extcon on contact create and info; nothing else anywhere."""
+        allowed = {
+            "domain:transfer:request": ("extdom", "transfer"),
+            "contact:create": ("extcon", "create"),
+            "contact:info": ("extcon", "info"),
+        }.get(name)
+        if allowed is None or allowed[0] not in ns.extensions:
+            return False
+        expected = q(ns.ext(allowed[0]), allowed[1])
+        return all(child.tag == expected for child in extension)
 
     _handlers = {
         "domain:check": DomainCommands._domain_check,

@@ -9,14 +9,15 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from registry.epp.codes import STANDARD_TEXTS, ResultCode
-from registry.epp.namespaces import CONTACT, DOMAIN, EPP, LOGIN_SEC, q
+from registry.epp.namespaces import NASK, RFC, Namespaces, q
 
 from .store import DomainRow, from_db
 
 SERVER_ID = "RegFlow sandbox registry"
 LANGUAGES = ("en", "pl")
-OBJECT_URIS = (DOMAIN, CONTACT)
-EXTENSION_URIS = (LOGIN_SEC,)
+# what each door offers at login: the RFC one RFC 8807; the NASK one NASK's extensions
+OBJECT_URIS = {RFC: (RFC.domain, RFC.contact), NASK: (NASK.contact, NASK.host, NASK.domain)}
+EXTENSION_URIS = {RFC: (RFC.ext("loginSec"),), NASK: (NASK.ext("extcon"), NASK.ext("extdom"))}
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,8 @@ def epp_date(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _root() -> etree._Element:
-    return etree.Element(q(EPP, "epp"), nsmap={None: EPP})
+def _root(ns: Namespaces) -> etree._Element:
+    return etree.Element(q(ns.epp, "epp"), nsmap={None: ns.epp})
 
 
 def _serialize(root: etree._Element) -> bytes:
@@ -56,30 +57,32 @@ def _sub(
     return element
 
 
-def greeting(now: datetime) -> bytes:
-    root = _root()
-    element = _sub(root, EPP, "greeting")
-    _sub(element, EPP, "svID", SERVER_ID)
-    _sub(element, EPP, "svDate", epp_date(now))
-    menu = _sub(element, EPP, "svcMenu")
-    _sub(menu, EPP, "version", "1.0")
+def greeting(now: datetime, ns: Namespaces = RFC) -> bytes:
+    root = _root(ns)
+    element = _sub(root, ns.epp, "greeting")
+    _sub(element, ns.epp, "svID", SERVER_ID)
+    _sub(element, ns.epp, "svDate", epp_date(now))
+    menu = _sub(element, ns.epp, "svcMenu")
+    _sub(menu, ns.epp, "version", "1.0")
     for lang in LANGUAGES:
-        _sub(menu, EPP, "lang", lang)
-    for uri in OBJECT_URIS:
-        _sub(menu, EPP, "objURI", uri)
-    extensions = _sub(menu, EPP, "svcExtension")
-    for uri in EXTENSION_URIS:
-        _sub(extensions, EPP, "extURI", uri)
-    dcp = _sub(element, EPP, "dcp")
-    _sub(_sub(dcp, EPP, "access"), EPP, "all")
-    statement = _sub(dcp, EPP, "statement")
-    purpose = _sub(statement, EPP, "purpose")
-    _sub(purpose, EPP, "admin")
-    _sub(purpose, EPP, "prov")
-    recipient = _sub(statement, EPP, "recipient")
-    _sub(recipient, EPP, "ours")
-    _sub(recipient, EPP, "public")
-    _sub(_sub(statement, EPP, "retention"), EPP, "stated")
+        _sub(menu, ns.epp, "lang", lang)
+    for uri in OBJECT_URIS[ns]:
+        _sub(menu, ns.epp, "objURI", uri)
+    extensions = _sub(menu, ns.epp, "svcExtension")
+    for uri in EXTENSION_URIS[ns]:
+        _sub(extensions, ns.epp, "extURI", uri)
+    if ns is not RFC:
+        return _serialize(root)  # NASK's greeting has no data collection policy
+    dcp = _sub(element, ns.epp, "dcp")
+    _sub(_sub(dcp, ns.epp, "access"), ns.epp, "all")
+    statement = _sub(dcp, ns.epp, "statement")
+    purpose = _sub(statement, ns.epp, "purpose")
+    _sub(purpose, ns.epp, "admin")
+    _sub(purpose, ns.epp, "prov")
+    recipient = _sub(statement, ns.epp, "recipient")
+    _sub(recipient, ns.epp, "ours")
+    _sub(recipient, ns.epp, "public")
+    _sub(_sub(statement, ns.epp, "retention"), ns.epp, "stated")
     return _serialize(root)
 
 
@@ -92,125 +95,161 @@ def response(
     ext_values: tuple[ExtValue, ...] = (),
     msgq: QueueState | None = None,
     res_data: etree._Element | None = None,
+    ns: Namespaces = RFC,
 ) -> bytes:
-    root = _root()
-    element = _sub(root, EPP, "response")
-    result = _sub(element, EPP, "result", code=str(code))
-    _sub(result, EPP, "msg", message or STANDARD_TEXTS[ResultCode(code)])
+    root = _root(ns)
+    element = _sub(root, ns.epp, "response")
+    result = _sub(element, ns.epp, "result", code=str(code))
+    _sub(result, ns.epp, "msg", message or STANDARD_TEXTS[ResultCode(code)])
     for ext in ext_values:
-        ext_el = _sub(result, EPP, "extValue")
-        value = _sub(ext_el, EPP, "value")
-        quoted = etree.SubElement(
-            value, q(ext.namespace, ext.element), nsmap={_prefix(ext.namespace): ext.namespace}
-        )
-        quoted.text = ext.value
-        _sub(ext_el, EPP, "reason", ext.reason)
+        ext_el = _sub(result, ns.epp, "extValue")
+        value = _sub(ext_el, ns.epp, "value")
+        if ns is RFC:
+            quoted = etree.SubElement(
+                value, q(ext.namespace, ext.element), nsmap={_prefix(ext.namespace): ext.namespace}
+            )
+            quoted.text = ext.value
+        else:
+            # NASK's extValue names a reason code instead of quoting the element
+            _sub(value, ns.epp, "reasonCode", ext.element)
+        _sub(ext_el, ns.epp, "reason", ext.reason)
     if msgq is not None:
-        queue = _sub(element, EPP, "msgQ", count=str(msgq.count), id=msgq.id)
+        queue = _sub(element, ns.epp, "msgQ", count=str(msgq.count), id=msgq.id)
         if msgq.queued_at is not None:
-            _sub(queue, EPP, "qDate", epp_date(msgq.queued_at))
+            _sub(queue, ns.epp, "qDate", epp_date(msgq.queued_at))
         if msgq.message is not None:
-            _sub(queue, EPP, "msg", msgq.message)
+            _sub(queue, ns.epp, "msg", msgq.message)
     if res_data is not None:
-        _sub(element, EPP, "resData").append(res_data)
-    trid = _sub(element, EPP, "trID")
+        _sub(element, ns.epp, "resData").append(res_data)
+    trid = _sub(element, ns.epp, "trID")
     if cl_trid:
-        _sub(trid, EPP, "clTRID", cl_trid)
-    _sub(trid, EPP, "svTRID", sv_trid)
+        _sub(trid, ns.epp, "clTRID", cl_trid)
+    _sub(trid, ns.epp, "svTRID", sv_trid)
     return _serialize(root)
 
 
 def _prefix(namespace: str) -> str:
-    return {DOMAIN: "domain", CONTACT: "contact", EPP: "epp"}.get(namespace, "x")
+    for ns in (RFC, NASK):
+        for prefix, uri in ns.prefixes.items():
+            if uri == namespace:
+                return prefix
+    return "x"
 
 
 def _object(ns: str, local: str) -> etree._Element:
     return etree.Element(q(ns, local), nsmap={_prefix(ns): ns})
 
 
-def domain_chk_data(items: list[tuple[str, bool, str | None]]) -> etree._Element:
-    data = _object(DOMAIN, "chkData")
+def domain_chk_data(items: list[tuple[str, bool, str | None]], ns: Namespaces = RFC) -> etree._Element:
+    data = _object(ns.domain, "chkData")
     for name, available, reason in items:
-        cd = _sub(data, DOMAIN, "cd")
-        _sub(cd, DOMAIN, "name", name, avail="1" if available else "0")
+        cd = _sub(data, ns.domain, "cd")
+        _sub(cd, ns.domain, "name", name, avail="1" if available else "0")
         if reason:
-            _sub(cd, DOMAIN, "reason", reason)
+            _sub(cd, ns.domain, "reason", reason)
     return data
 
 
-def domain_inf_data(domain: DomainRow, *, full: bool) -> etree._Element:
+def domain_inf_data(domain: DomainRow, *, full: bool, ns: Namespaces = RFC) -> etree._Element:
     """What an info shows: to the sponsor, or to a client that gave the authInfo, all we
     hold (never the authInfo itself: only its hash is kept); to anyone else the name, the
     repository ID, the statuses and the sponsor."""
-    data = _object(DOMAIN, "infData")
-    _sub(data, DOMAIN, "name", domain.name)
-    _sub(data, DOMAIN, "roid", domain.roid)
+    data = _object(ns.domain, "infData")
+    _sub(data, ns.domain, "name", domain.name)
+    _sub(data, ns.domain, "roid", domain.roid)
     for status in domain.statuses or ("ok",):
-        _sub(data, DOMAIN, "status", s=status)
+        _sub(data, ns.domain, "status", s=status)
     if full and domain.registrant:
-        _sub(data, DOMAIN, "registrant", domain.registrant)
-    _sub(data, DOMAIN, "clID", domain.sponsor)
+        _sub(data, ns.domain, "registrant", domain.registrant)
+    _sub(data, ns.domain, "clID", domain.sponsor)
     if full:
-        _sub(data, DOMAIN, "crID", domain.created_by)
-        _sub(data, DOMAIN, "crDate", epp_date(domain.created_at))
+        _sub(data, ns.domain, "crID", domain.created_by)
+        _sub(data, ns.domain, "crDate", epp_date(domain.created_at))
         if domain.updated_at is not None:
-            _sub(data, DOMAIN, "upID", domain.updated_by)
-            _sub(data, DOMAIN, "upDate", epp_date(domain.updated_at))
-        _sub(data, DOMAIN, "exDate", epp_date(domain.expires_at))
+            _sub(data, ns.domain, "upID", domain.updated_by)
+            _sub(data, ns.domain, "upDate", epp_date(domain.updated_at))
+        _sub(data, ns.domain, "exDate", epp_date(domain.expires_at))
         if domain.transferred_at is not None:
-            _sub(data, DOMAIN, "trDate", epp_date(domain.transferred_at))
+            _sub(data, ns.domain, "trDate", epp_date(domain.transferred_at))
     return data
 
 
-def domain_trn_data(snapshot: dict[str, str | None]) -> etree._Element:
+def domain_trn_data(snapshot: dict[str, str | None], ns: Namespaces = RFC) -> etree._Element:
     """``snapshot`` as ``registry.transfer_snapshot`` makes it (dates already in EPP form)."""
-    data = _object(DOMAIN, "trnData")
-    _sub(data, DOMAIN, "name", snapshot["name"])
-    _sub(data, DOMAIN, "trStatus", snapshot["status"])
-    _sub(data, DOMAIN, "reID", snapshot["requested_by"])
-    _sub(data, DOMAIN, "reDate", snapshot["requested_at"])
-    _sub(data, DOMAIN, "acID", snapshot["action_by"])
-    _sub(data, DOMAIN, "acDate", snapshot["action_at"])
+    data = _object(ns.domain, "trnData")
+    _sub(data, ns.domain, "name", snapshot["name"])
+    _sub(data, ns.domain, "trStatus", snapshot["status"])
+    _sub(data, ns.domain, "reID", snapshot["requested_by"])
+    _sub(data, ns.domain, "reDate", snapshot["requested_at"])
+    _sub(data, ns.domain, "acID", snapshot["action_by"])
+    _sub(data, ns.domain, "acDate", snapshot["action_at"])
     if snapshot.get("expires_at"):
-        _sub(data, DOMAIN, "exDate", snapshot["expires_at"])
+        _sub(data, ns.domain, "exDate", snapshot["expires_at"])
     return data
 
 
-def contact_cre_data(handle: str, created_at: datetime) -> etree._Element:
-    data = _object(CONTACT, "creData")
-    _sub(data, CONTACT, "id", handle)
-    _sub(data, CONTACT, "crDate", epp_date(created_at))
+def contact_cre_data(handle: str, created_at: datetime, ns: Namespaces = RFC) -> etree._Element:
+    data = _object(ns.contact, "creData")
+    _sub(data, ns.contact, "id", handle)
+    _sub(data, ns.contact, "crDate", epp_date(created_at))
     return data
 
 
-def contact_inf_data(row: sqlite3.Row, statuses: tuple[str, ...], street: list[str]) -> etree._Element:
-    data = _object(CONTACT, "infData")
-    _sub(data, CONTACT, "id", row["handle"])
-    _sub(data, CONTACT, "roid", row["roid"])
+def contact_inf_data(
+    row: sqlite3.Row, statuses: tuple[str, ...], street: list[str], ns: Namespaces = RFC
+) -> etree._Element:
+    data = _object(ns.contact, "infData")
+    _sub(data, ns.contact, "id", row["handle"])
+    _sub(data, ns.contact, "roid", row["roid"])
     for status in statuses:
-        _sub(data, CONTACT, "status", s=status)
-    postal = _sub(data, CONTACT, "postalInfo", type=row["postal_type"])
-    _sub(postal, CONTACT, "name", row["name"])
+        _sub(data, ns.contact, "status", s=status)
+    postal = _sub(data, ns.contact, "postalInfo", type=row["postal_type"])
+    _sub(postal, ns.contact, "name", row["name"])
     if row["org"]:
-        _sub(postal, CONTACT, "org", row["org"])
-    addr = _sub(postal, CONTACT, "addr")
+        _sub(postal, ns.contact, "org", row["org"])
+    addr = _sub(postal, ns.contact, "addr")
     for line in street:
-        _sub(addr, CONTACT, "street", line)
-    _sub(addr, CONTACT, "city", row["city"])
+        _sub(addr, ns.contact, "street", line)
+    _sub(addr, ns.contact, "city", row["city"])
     if row["province"]:
-        _sub(addr, CONTACT, "sp", row["province"])
+        _sub(addr, ns.contact, "sp", row["province"])
     if row["postal_code"]:
-        _sub(addr, CONTACT, "pc", row["postal_code"])
-    _sub(addr, CONTACT, "cc", row["country"])
+        _sub(addr, ns.contact, "pc", row["postal_code"])
+    _sub(addr, ns.contact, "cc", row["country"])
     if row["voice"]:
-        _sub(data, CONTACT, "voice", row["voice"])
+        _sub(data, ns.contact, "voice", row["voice"])
     if row["fax"]:
-        _sub(data, CONTACT, "fax", row["fax"])
-    _sub(data, CONTACT, "email", row["email"])
-    _sub(data, CONTACT, "clID", row["sponsor"])
-    _sub(data, CONTACT, "crID", row["created_by"])
-    _sub(data, CONTACT, "crDate", epp_date(from_db(row["created_at"])))
+        _sub(data, ns.contact, "fax", row["fax"])
+    _sub(data, ns.contact, "email", row["email"])
+    _sub(data, ns.contact, "clID", row["sponsor"])
+    _sub(data, ns.contact, "crID", row["created_by"])
+    _sub(data, ns.contact, "crDate", epp_date(from_db(row["created_at"])))
     if row["updated_at"]:
-        _sub(data, CONTACT, "upID", row["updated_by"])
-        _sub(data, CONTACT, "upDate", epp_date(from_db(row["updated_at"])))
+        _sub(data, ns.contact, "upID", row["updated_by"])
+        _sub(data, ns.contact, "upDate", epp_date(from_db(row["updated_at"])))
+    return data
+
+
+def notice_data(payload: dict, ns: Namespaces) -> etree._Element:
+    """A poll message that is not about a transfer, in NASK's extdom (the RFC dialect has no
+    such messages; the sandbox queues them at the NASK door only)."""
+    extdom = ns.ext("extdom")
+    kind = payload["kind"]
+    data = _object(extdom, kind)
+    if kind == "pollAuthInfo":
+        domain = _sub(data, extdom, "domain")
+        _sub(domain, extdom, "name", payload["name"])
+        _sub(_sub(domain, extdom, "authInfo"), extdom, "pw", payload["authinfo"])
+        if payload.get("registrant"):
+            registrant = _sub(data, extdom, "registrant")
+            _sub(registrant, extdom, "id", payload["registrant"])
+            _sub(_sub(registrant, extdom, "authInfo"), extdom, "pw", payload["registrant_authinfo"])
+    elif kind == "expData":
+        for name in payload["names"]:
+            _sub(data, extdom, "name", name)
+        _sub(data, extdom, "exDate", payload["expires_at"])
+    elif kind == "pollDomainAutoRenewed":
+        _sub(data, extdom, "name", payload["name"])
+    else:
+        raise ValueError(f"the sandbox queues no {kind} messages")
     return data

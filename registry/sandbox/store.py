@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 
 DB_NAME = "registry.sqlite3"
@@ -88,6 +90,16 @@ CREATE TABLE IF NOT EXISTS message (
 );
 CREATE INDEX IF NOT EXISTS message_queue ON message(registrar, acked_at, id);
 """
+
+# Columns added since the first sandboxes were made: (table, column, declaration).
+_ADDED_COLUMNS = (
+    # NASK: the digest of the link e-mailed to the subscriber to confirm a transfer
+    ("transfer", "confirmation_hash", "TEXT"),
+    # a poll message that is not about a transfer: {"kind": ..., fields} (pollAuthInfo, expData)
+    ("message", "payload", "TEXT"),
+    # NASK's extcon:individual: a natural person (1) or an organisation (0)
+    ("contact", "individual", "INTEGER"),
+)
 
 # A sandbox trades hashing cost for speed; the point is that no secret is stored readable.
 _PBKDF2_ITERATIONS = 20_000
@@ -165,6 +177,7 @@ class TransferRow:
     action_by: str
     action_at: datetime
     period_years: int | None
+    confirmation_hash: str | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> TransferRow:
@@ -177,19 +190,28 @@ class TransferRow:
             action_by=row["action_by"],
             action_at=from_db(row["action_at"]),
             period_years=row["period_years"],
+            confirmation_hash=row["confirmation_hash"],
         )
 
 
 class SandboxStore:
-    def __init__(self, directory: str | Path) -> None:
+    def __init__(self, directory: str | Path, mail_dir: str | Path | None = None) -> None:
         self.directory = Path(directory)
         self.path = self.directory / DB_NAME
+        # Where the registry's own e-mails go (NASK's transfer confirmations), one .eml each.
+        self.mail_dir = Path(mail_dir) if mail_dir else self.directory / "mail"
+        # Where the subscriber's confirmation link points: the HTTPS door, once it serves.
+        self.confirmation_url = "https://127.0.0.1:7743/registry/confirm"
         # Threads of one process queue here rather than spin on SQLite's file lock.
         self._lock = threading.RLock()
         self.directory.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            for table, column, declaration in _ADDED_COLUMNS:
+                present = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+                if column not in present:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")  # noqa: S608
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -370,6 +392,28 @@ class SandboxStore:
                     to_db(expires_at),
                     to_db(transferred_at) if transferred_at else None,
                 ),
+            )
+
+    def send_mail(self, to: str, subject: str, body: str) -> Path:
+        """Write the registry's e-mail to ``mail_dir`` as an .eml file, as a mail catcher would."""
+        message = EmailMessage()
+        message["From"] = "transfer@registry.sandbox.invalid"
+        message["To"] = to
+        message["Subject"] = subject
+        message["Date"] = format_datetime(self.now())
+        message.set_content(body)
+        self.mail_dir.mkdir(parents=True, exist_ok=True)
+        path = self.mail_dir / f"{self.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
+        path.write_bytes(bytes(message))
+        return path
+
+    def queue_notice(self, registrar: str, text: str, payload: dict) -> None:
+        """Queue a poll message that is not about a transfer (``payload["kind"]`` says which:
+        pollAuthInfo, expData, ...), as the registry's own processes would."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO message(registrar, queued_at, text, payload) VALUES (?, ?, ?, ?)",
+                (registrar, self.now(db).isoformat(), text, json.dumps(payload)),
             )
 
     # ------------------------------------------------------------------ reading, for people and tests

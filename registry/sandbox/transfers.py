@@ -1,5 +1,15 @@
-"""Transfers at the sandbox registry (RFC 5731): request, query, approve, reject, cancel,
-and the registry's own approval when the losing registrar lets the window close."""
+"""Transfers at the sandbox registry, in the two ways registries run them.
+
+gTLD (RFC 5731): request, query, approve, reject, cancel, and the registry's own approval
+when the losing registrar lets the window close.
+
+NASK (.pl, docs/registries/nask-epp.md): request, query and cancel only; the registry e-mails
+the subscriber a confirmation link (to the store's mail folder), the transfer completes when
+the link is used, the gaining registrar may ask for the e-mail again
+(``extdom:transfer/resendConfirmationRequest``), and an unconfirmed request expires
+(serverCancelled) when the window closes. Outcomes reach both registrars as poll messages
+worded as NASK words them.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +20,20 @@ from datetime import datetime, timedelta
 
 from lxml import etree
 
-from registry.epp.namespaces import DOMAIN
+from registry.epp.namespaces import Namespaces, q
 
 from . import replies
 from .common import POLICIES, Refusal, Reply, authinfo_of, domain_row, text_of
 from .store import DomainRow, SandboxStore, TransferRow, check_secret, hash_secret, to_db
 
 TRANSFER_BLOCKING_STATUSES = ("clientTransferProhibited", "serverTransferProhibited", "pendingDelete")
+
+NASK_TRANSFER_MESSAGES = {
+    "pending": "domain transfer requested",
+    "clientApproved": "domain transferred",
+    "clientCancelled": "domain transfer cancelled",
+    "serverCancelled": "domain transfer expired",
+}
 
 TRANSFER_MESSAGES = {
     "pending": "Transfer requested.",
@@ -35,7 +52,7 @@ def _add_years(moment: datetime, years: int) -> datetime:
 
 
 class TransferCommands:
-    """Handlers of the five domain:transfer operations (mixed into SandboxRegistry)."""
+    """Handlers of the domain:transfer operations (mixed into SandboxRegistry)."""
 
     store: SandboxStore
 
@@ -47,25 +64,36 @@ class TransferCommands:
         return TransferRow.from_row(row) if row else None
 
     def _domain_transfer(
-        self, db: sqlite3.Connection, me: str, transfer: etree._Element, now: datetime
+        self,
+        db: sqlite3.Connection,
+        me: str,
+        transfer: etree._Element,
+        now: datetime,
+        ns: Namespaces,
+        extension: etree._Element | None = None,
     ) -> Reply:
         op = transfer.getparent().get("op")
-        domain = domain_row(db, text_of(transfer, DOMAIN, "name"))
+        domain = domain_row(db, text_of(transfer, ns.domain, "name"), ns)
+        policy = POLICIES[domain.tld]
+        if policy.subscriber_confirms and op in ("approve", "reject"):
+            raise Refusal(2101, "the losing registrar neither approves nor rejects a transfer here")
         if op == "request":
-            return self._transfer_request(db, me, domain, transfer, now)
+            if extension is not None and self._asks_resend(extension, ns):
+                return self._resend_confirmation(db, me, domain, transfer, now, ns)
+            return self._transfer_request(db, me, domain, transfer, now, ns)
         latest = self._latest_transfer(db, domain.name)
-        where = (DOMAIN, "name", domain.name)
+        where = (ns.domain, "name", domain.name)
         if op == "query":
             if latest is None:
                 raise Refusal(2301, "this domain has never been transferred", element=where)
             sides = {domain.sponsor, latest.requested_by, latest.action_by}
             if me not in sides:
-                authinfo = authinfo_of(transfer, DOMAIN)
+                authinfo = authinfo_of(transfer, ns.domain)
                 if authinfo is None:
                     raise Refusal(2201, "only the registrars concerned may ask", element=where)
                 if not check_secret(authinfo, domain.authinfo_hash):
                     raise Refusal(2202, "the authInfo does not match", element=where)
-            return Reply(res_data=replies.domain_trn_data(self.transfer_snapshot(db, latest)))
+            return Reply(res_data=replies.domain_trn_data(self.transfer_snapshot(db, latest), ns))
         if latest is None or latest.status != "pending":
             raise Refusal(2301, "no transfer of this domain is pending", element=where)
         if op in ("approve", "reject") and me != domain.sponsor:
@@ -76,20 +104,33 @@ class TransferCommands:
         self._finish_transfer(db, latest, status, now)
         return Reply(
             res_data=replies.domain_trn_data(
-                self.transfer_snapshot(db, self._latest_transfer(db, domain.name))
+                self.transfer_snapshot(db, self._latest_transfer(db, domain.name)), ns
             )
         )
 
+    @staticmethod
+    def _asks_resend(extension: etree._Element, ns: Namespaces) -> bool:
+        extdom = ns.extensions.get("extdom")
+        return extdom is not None and extension.find(
+            f"{q(extdom, 'transfer')}/{q(extdom, 'resendConfirmationRequest')}"
+        ) is not None
+
     def _transfer_request(
-        self, db: sqlite3.Connection, me: str, domain: DomainRow, transfer: etree._Element, now: datetime
+        self,
+        db: sqlite3.Connection,
+        me: str,
+        domain: DomainRow,
+        transfer: etree._Element,
+        now: datetime,
+        ns: Namespaces,
     ) -> Reply:
-        where = (DOMAIN, "name", domain.name)
+        where = (ns.domain, "name", domain.name)
         policy = POLICIES[domain.tld]
         if domain.sponsor == me:
             raise Refusal(2106, "the domain is already yours", element=where)
         if "pendingTransfer" in domain.statuses:
             raise Refusal(2300, "a transfer of this domain is already pending", element=where)
-        if not check_secret(authinfo_of(transfer, DOMAIN) or "", domain.authinfo_hash):
+        if not check_secret(authinfo_of(transfer, ns.domain) or "", domain.authinfo_hash):
             raise Refusal(2202, "the authInfo does not match", element=where)
         blocking = [s for s in TRANSFER_BLOCKING_STATUSES if s in domain.statuses]
         if blocking:
@@ -105,7 +146,7 @@ class TransferCommands:
                 f"possible from {replies.epp_date(since + timedelta(days=policy.lock_days))}",
                 element=where,
             )
-        period = text_of(transfer, DOMAIN, "period")
+        period = text_of(transfer, ns.domain, "period")
         db.execute(
             "INSERT INTO transfer(domain, status, requested_by, requested_at, action_by, action_at, "
             "period_years) VALUES (?, 'pending', ?, ?, ?, ?, ?)",
@@ -122,8 +163,83 @@ class TransferCommands:
         db.execute("UPDATE domain SET statuses = ? WHERE name = ?", (json.dumps(statuses), domain.name))
         latest = self._latest_transfer(db, domain.name)
         snapshot = self.transfer_snapshot(db, latest)
-        self._queue(db, domain.sponsor, now, TRANSFER_MESSAGES["pending"], snapshot)
-        return Reply(1001, res_data=replies.domain_trn_data(snapshot))
+        self._queue(db, domain.sponsor, now, self._message_text(domain.tld, "pending"), snapshot)
+        if policy.subscriber_confirms:
+            self._ask_subscriber(db, domain, latest)
+        return Reply(1001, res_data=replies.domain_trn_data(snapshot, ns))
+
+    def _resend_confirmation(
+        self,
+        db: sqlite3.Connection,
+        me: str,
+        domain: DomainRow,
+        transfer: etree._Element,
+        now: datetime,
+        ns: Namespaces,
+    ) -> Reply:
+        where = (ns.domain, "name", domain.name)
+        if not POLICIES[domain.tld].subscriber_confirms:
+            raise Refusal(2102, "this registry sends no transfer confirmation", element=where)
+        latest = self._latest_transfer(db, domain.name)
+        if latest is None or latest.status != "pending":
+            raise Refusal(2301, "no transfer of this domain is pending", element=where)
+        if latest.requested_by != me:
+            raise Refusal(2201, "only the registrar that asked may have the confirmation sent again")
+        if not check_secret(authinfo_of(transfer, ns.domain) or "", domain.authinfo_hash):
+            raise Refusal(2202, "the authInfo does not match", element=where)
+        self._ask_subscriber(db, domain, latest)
+        return Reply(1000, res_data=replies.domain_trn_data(self.transfer_snapshot(db, latest), ns))
+
+    def _ask_subscriber(self, db: sqlite3.Connection, domain: DomainRow, transfer: TransferRow) -> None:
+        """E-mail the subscriber a new confirmation link; an earlier link stops working."""
+        token = secrets.token_urlsafe(24)
+        db.execute(
+            "UPDATE transfer SET confirmation_hash = ? WHERE id = ?", (hash_secret(token), transfer.id)
+        )
+        row = db.execute("SELECT email FROM contact WHERE handle = ?", (domain.registrant,)).fetchone()
+        if row is None:
+            return  # a domain without a registrant: nobody to ask; the request will expire
+        gaining = db.execute(
+            "SELECT name FROM registrar WHERE client_id = ?", (transfer.requested_by,)
+        ).fetchone()
+        link = f"{self.store.confirmation_url}?transfer={transfer.id}&token={token}"
+        deadline = replies.epp_date(transfer.action_at)
+        self.store.send_mail(
+            row["email"],
+            f"Transfer domeny {domain.name} / Transfer of the domain {domain.name}",
+            f"Rejestrator {gaining['name']} poprosił o przeniesienie do niego obsługi domeny "
+            f"{domain.name}.\nAby potwierdzić, otwórz link:\n\n{link}\n\n"
+            f"Jeśli nie potwierdzisz do {deadline}, prośba wygaśnie.\n\n"
+            f"The registrar {gaining['name']} asked for the domain {domain.name} to be transferred "
+            f"to it. To confirm, open the link above. Unconfirmed, the request expires at {deadline}.\n",
+        )
+
+    def confirm_transfer(self, transfer_id: int, token: str) -> str:
+        """The subscriber used the link: complete the transfer. Returns the domain's name."""
+        with self.store.transaction() as db:
+            row = db.execute("SELECT * FROM transfer WHERE id = ?", (transfer_id,)).fetchone()
+            transfer = TransferRow.from_row(row) if row else None
+            if transfer is None or not check_secret(token, transfer.confirmation_hash):
+                raise Refusal(2202, "this confirmation link is not valid")
+            if transfer.status != "pending":
+                raise Refusal(2301, "this transfer is no longer waiting for confirmation")
+            self._finish_transfer(db, transfer, "clientApproved", self.store.now(db))
+            return transfer.domain
+
+    def transfer_waiting(self, transfer_id: int, token: str) -> TransferRow | None:
+        """The transfer a confirmation link is for, if the link is valid (for its page)."""
+        with self.store.transaction() as db:
+            row = db.execute("SELECT * FROM transfer WHERE id = ?", (transfer_id,)).fetchone()
+        transfer = TransferRow.from_row(row) if row else None
+        if transfer is None or not check_secret(token, transfer.confirmation_hash):
+            return None
+        return transfer
+
+    @staticmethod
+    def _message_text(tld: str, status: str) -> str:
+        if POLICIES[tld].subscriber_confirms:
+            return NASK_TRANSFER_MESSAGES[status]
+        return TRANSFER_MESSAGES[status]
 
     def _new_expiry(self, domain: DomainRow, transfer: TransferRow) -> datetime:
         if POLICIES[domain.tld].renews_on_transfer:
@@ -170,11 +286,12 @@ class TransferCommands:
         else:
             db.execute("UPDATE domain SET statuses = ? WHERE name = ?", (statuses, domain.name))
         db.execute(
-            "UPDATE transfer SET status = ?, action_at = ? WHERE id = ?", (status, to_db(when), transfer.id)
+            "UPDATE transfer SET status = ?, action_at = ?, confirmation_hash = NULL WHERE id = ?",
+            (status, to_db(when), transfer.id),
         )
         snapshot = self.transfer_snapshot(db, self._latest_transfer(db, domain.name))
         for registrar in (transfer.requested_by, transfer.action_by):
-            self._queue(db, registrar, when, TRANSFER_MESSAGES[status], snapshot)
+            self._queue(db, registrar, when, self._message_text(domain.tld, status), snapshot)
 
     def _queue(
         self,
@@ -190,7 +307,8 @@ class TransferCommands:
         )
 
     def settle_due_transfers(self) -> int:
-        """Approve, as the registry, every pending transfer whose window has closed."""
+        """End every pending transfer whose window has closed: at a gTLD the registry approves
+        it; at NASK an unconfirmed request expires."""
         with self.store.transaction() as db:
             now = self.store.now(db)
             rows = db.execute(
@@ -199,5 +317,7 @@ class TransferCommands:
             ).fetchall()
             for row in rows:
                 transfer = TransferRow.from_row(row)
-                self._finish_transfer(db, transfer, "serverApproved", transfer.action_at)
+                tld = transfer.domain.rsplit(".", 1)[-1]
+                ending = "serverCancelled" if POLICIES[tld].subscriber_confirms else "serverApproved"
+                self._finish_transfer(db, transfer, ending, transfer.action_at)
         return len(rows)

@@ -14,6 +14,7 @@ from registry.epp.data import DomainInfo
 from registry.epp.results import RegistryError, RegistryUnavailable
 from registry.gateway import RegistryGateway
 from registry.messages import message_for
+from registry.profiles import profile_for
 from workflows.cases import now, when
 from workflows.errors import Refused
 
@@ -32,13 +33,19 @@ WRONG_CODES_PER_ACCOUNT = 30
 WRONG_CODE_WINDOW = timedelta(hours=1)
 
 
-def check_code_format(authinfo: str) -> str:
+def check_code_format(authinfo: str, domain_name: str) -> str:
     code = (authinfo or "").strip()
     if not code:
         raise Refused(_("Enter the transfer code (authinfo) you received from the current registrar."))
     # Checked here so that a malformed code never reaches a frame, whose schema errors would quote it.
     if len(code) > 64 or any(ch.isspace() or not ch.isprintable() for ch in code):
         raise Refused(_("That does not look like a transfer code: it has 1 to 64 characters and no spaces."))
+    shortest, longest = profile_for(domain_name).transfer.accepted_code_length
+    if not shortest <= len(code) <= longest:
+        raise Refused(
+            _("A transfer code for this domain's registry has %(shortest)s to %(longest)s characters.")
+            % {"shortest": shortest, "longest": longest}
+        )
     return code
 
 
@@ -104,7 +111,7 @@ def registry_refusal(exc: RegistryError) -> Refused:
 def check_domain_at_registry(info: DomainInfo, policy: TransferPolicy) -> None:
     """The registry's view of the domain allows a transfer to us now, or Refused."""
     name = info.name
-    if info.sponsor == our_client_id():
+    if info.sponsor == our_client_id(name):
         raise Refused(_("%(domain)s is already with us; there is nothing to transfer.") % {"domain": name})
     locks = [s for s in TRANSFER_LOCK_STATUSES if s in info.statuses]
     if locks:

@@ -84,14 +84,14 @@ def start_incoming_transfer(
         raise Refused(_("Transfers of .%(tld)s domains are not offered at the moment.") % {"tld": tld.name})
     if registrant is not None and registrant.account_id != account.pk:
         raise Refused(_("Choose one of your own registrant profiles."))
-    code = check_code_format(authinfo)
+    code = check_code_format(authinfo, name.ascii)
     code_digest = sealing.digest(name.ascii, code)
     check_rate_limit(account, name.ascii, code_digest)
     if Transfer.objects.open().filter(domain_name=name.ascii).exists():
         raise _already_open(name)
 
     fallback_email = registrant.email if registrant is not None else account.email
-    with gateway() as registry:
+    with gateway(name.ascii) as registry:
         try:
             info = registry.domain_info(name.ascii, code, actor=actor, channel=channel).data
         except InvalidAuthInfo as exc:
@@ -233,10 +233,10 @@ def resubmit_authinfo(*, transfer: Transfer, authinfo: str, actor, channel) -> T
     current = Transfer.objects.get(pk=transfer.pk)
     if current.state != State.AUTHINFO_INVALID:
         raise TRANSFERS.conflict(current)
-    code = check_code_format(authinfo)
+    code = check_code_format(authinfo, current.domain_name)
     code_digest = sealing.digest(current.domain_name, code)
     check_rate_limit(current.account, current.domain_name, code_digest)
-    with gateway() as registry:
+    with gateway(current.domain_name) as registry:
         try:
             registry.domain_info(current.domain_name, code, actor=actor, channel=channel)
         except InvalidAuthInfo as exc:

@@ -59,7 +59,7 @@ def send_transfer_request(transfer_id: int) -> str:
         )
         return "code lost"
     try:
-        with gateway() as registry:
+        with gateway(transfer.domain_name) as registry:
             result = registry.transfer_request(
                 transfer.domain_name,
                 code,
@@ -105,7 +105,7 @@ def send_transfer_request(transfer_id: int) -> str:
         return "refused"
     data = result.data if isinstance(result.data, TransferData) else None
     if data is None:  # an earlier attempt's success, replayed: ask for the details
-        with gateway() as registry:
+        with gateway(transfer.domain_name) as registry:
             data = registry.transfer_query(transfer.domain_name).data
 
     def pending(t: Transfer) -> None:
@@ -156,7 +156,7 @@ def _registry_action(transfer_id: int, state: str, command: str) -> str:
     if transfer.state == State.CANCELLED and transfer.registry_status != "pending":
         return "stale"
     try:
-        with gateway() as registry:
+        with gateway(transfer.domain_name) as registry:
             call = getattr(registry, f"transfer_{command}")
             result = call(
                 transfer.domain_name, idempotency_key=f"transfer:{transfer_id}:{command}:{transfer.attempts}"
@@ -212,7 +212,7 @@ def reconcile_transfer(transfer_id: int) -> str:
     if transfer.state not in AT_REGISTRY:
         return "stale"
     try:
-        with gateway() as registry:
+        with gateway(transfer.domain_name) as registry:
             data = registry.transfer_query(transfer.domain_name).data
     except RegistryUnavailable:
         raise
@@ -228,7 +228,7 @@ def reconcile_transfer(transfer_id: int) -> str:
 
 
 def _is_this_transfer(transfer: Transfer, data: TransferData) -> bool:
-    us = our_client_id()
+    us = our_client_id(transfer.domain_name)
     side = data.requested_by if transfer.is_incoming else data.action_by
     if side != us:
         return False

@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.conf import settings
-
 from registry.gateway import RegistryGateway
+from registry.profiles import profile_for
 from workflows import outbox
 from workflows.models import Channel
 
@@ -25,12 +24,14 @@ from ..models import Transfer
 Consequence = Callable[[Transfer], None]
 
 
-def our_client_id() -> str:
-    return settings.REGISTRY["CLIENT_ID"]
+def our_client_id(domain_name: str) -> str:
+    """Our registrar ID at the registry that keeps ``domain_name``."""
+    return profile_for(domain_name).client_id
 
 
-def gateway() -> RegistryGateway:
-    return RegistryGateway.from_settings()
+def gateway(domain_name: str) -> RegistryGateway:
+    """The registry that keeps ``domain_name``, in its profile's dialect."""
+    return RegistryGateway.for_domain(domain_name)
 
 
 def wipe_code(transfer: Transfer) -> None:
