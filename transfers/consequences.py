@@ -19,6 +19,7 @@ COMMANDS = {
     "cancel": services.cancel_at_registry,
     "approve": services.approve_at_registry,
     "reject": services.reject_at_registry,
+    "resend": services.resend_at_registry,
 }
 
 

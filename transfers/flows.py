@@ -83,13 +83,15 @@ class OutgoingTransferFlow(flow.Flow):
 
     Another registrar asked for a domain we hold: the domains team sees it (and may reject it
     on a catalogued ground); the registrant may approve at once; otherwise the registry
-    approves when its window closes.
+    approves when its window closes. Where the losing registrar has no say (NASK asks the
+    registrant itself), there is nothing for staff to decide: the flow waits for the outcome.
     """
 
     process_title = _("Outgoing transfer")
     lock_impl = flow_lock
 
-    start = flow.StartHandle(this.begin).Next(this.staff_check)
+    start = flow.StartHandle(this.begin).Next(this.check_model)
+    check_model = flow.If(this.losing_registrar_decides).Then(this.staff_check).Else(this.await_outcome)
     # Completed by transfers.services.reject_outgoing, or by the catch-up once the transfer
     # has moved on without staff (approved by the registrant, by the registry).
     staff_check = (
@@ -103,6 +105,9 @@ class OutgoingTransferFlow(flow.Flow):
 
     def begin(self, activation, transfer: Transfer) -> None:
         activation.process.artifact = transfer
+
+    def losing_registrar_decides(self, activation) -> bool:
+        return _transfer(activation).registry_profile.transfer.losing_registrar_decides
 
 
 def _transfer(activation) -> Transfer:

@@ -180,14 +180,35 @@ class Transfer(ConcurrentTransitionMixin, RegistryRetry):
     def waiting_for_registry(self) -> bool:
         return self.state in REGISTRY_WAIT_STATES
 
+    @property
+    def registry_profile(self):
+        """The profile of the registry that keeps the domain (registry/profiles.py)."""
+        from registry.profiles import profile_for
+
+        return profile_for(self.domain_name)
+
+    @property
+    def subscriber_confirms_at_registry(self) -> bool:
+        """The registry asks the registrant itself and the losing registrar has no say (NASK)."""
+        return self.registry_profile.transfer.subscriber_confirms_at_registry
+
+    def can_resend_confirmation(self, user) -> bool:
+        """Whether ``user`` may ask the registry to e-mail the registrant its confirmation again."""
+        if not self.is_incoming or self.state != State.PENDING or not self.subscriber_confirms_at_registry:
+            return False
+        return bool(user and (user.pk == self.account_id or getattr(user, "is_back_office", False)))
+
     def can_cancel(self, user) -> bool:
         if not self.is_incoming or self.state not in (*CANCELLABLE_LOCALLY, State.PENDING):
             return False
         return bool(user and (user.pk == self.account_id or getattr(user, "is_back_office", False)))
 
     def can_decide(self, user) -> bool:
-        """Whether ``user`` may approve (registrant) or reject (staff) this outgoing transfer."""
+        """Whether ``user`` may approve (registrant) or reject (staff) this outgoing transfer.
+        Nobody may where the losing registrar has no say (NASK: the registrant answers NASK)."""
         if self.is_incoming or self.state != State.PENDING or user is None:
+            return False
+        if not self.registry_profile.transfer.losing_registrar_decides:
             return False
         return user.pk == self.account_id or getattr(user, "is_back_office", False)
 

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class RejectionReason(models.TextChoices):
-    """Reasons a losing registrar may reject a transfer (ICANN Transfer Policy I.A.3.7;
-    NASK's rules give the same grounds for .pl)."""
+    """Reasons a losing registrar may reject a transfer (ICANN Transfer Policy I.A.3.7). At
+    NASK (.pl) the losing registrar cannot reject at all: the registrant answers NASK."""
 
     FRAUD = "fraud", _("Evidence of fraud")
     COURT_ORDER = "court_order", _("A court order or an order of a competent authority")
@@ -28,24 +28,24 @@ class RejectionReason(models.TextChoices):
     UNPAID = "unpaid", _("The registration period was not paid for")
 
 
+# NASK (docs/registries/nask-epp.md): the registrant confirms by NASK's e-mail within about 30
+# days, the losing registrar has no say, so there is nothing it could reject for.
+PL_RULES = {
+    "authinfo_validity": timedelta(days=30),  # NASK: a code is valid for 30 days
+    "registration_lock": timedelta(days=5),
+    "transfer_lock": timedelta(days=5),
+    "pending_window": timedelta(days=30),
+    "confirmation_validity": timedelta(days=7),
+    # the registrant may confirm any day: ask daily, besides NASK's messages
+    "reconcile_after": timedelta(days=1),
+    "reconcile_every": timedelta(hours=12),
+    "rejection_reasons": [],
+}
+
 # The rules each TLD started with (version 1). Later versions are rows added in the admin;
 # this table is only read when a TLD has no policy row yet.
 DEFAULT_POLICIES: dict[str, dict] = {
-    "pl": {
-        "authinfo_validity": timedelta(days=30),  # NASK: a code is valid for 30 days
-        "registration_lock": timedelta(days=5),
-        "transfer_lock": timedelta(days=5),
-        "pending_window": timedelta(days=5),
-        "confirmation_validity": timedelta(days=7),
-        "reconcile_after": timedelta(days=5, hours=1),
-        "reconcile_every": timedelta(hours=12),
-        "rejection_reasons": [
-            RejectionReason.FRAUD,
-            RejectionReason.COURT_ORDER,
-            RejectionReason.DISPUTE,
-            RejectionReason.REGISTRANT_OBJECTED,
-        ],
-    },
+    "pl": PL_RULES,
     **{
         gtld: {
             "authinfo_validity": timedelta(days=14),  # ICANN Transfer Policy (2026): 14 days

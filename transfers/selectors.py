@@ -44,6 +44,8 @@ def timeline(transfer: Transfer, *, for_customer: bool = False) -> list[Timeline
 def next_step(transfer: Transfer) -> str:
     """What the customer should do (or wait for) now, in plain words, in the active language."""
     state = transfer.state
+    if state == State.PENDING and transfer.subscriber_confirms_at_registry:
+        return str(_registry_asks_registrant(transfer))
     if transfer.is_incoming:
         steps = {
             State.REVIEW: _(
@@ -92,6 +94,21 @@ def next_step(transfer: Transfer) -> str:
             State.FAILED: _("The transfer did not take place: %(why)s") % {"why": transfer.outcome_reason},
         }
     return str(steps.get(state, ""))
+
+
+def _registry_asks_registrant(transfer: Transfer) -> str:
+    """NASK's way: the registry itself e-mails the registrant, who alone can complete it."""
+    if transfer.is_incoming:
+        return _(
+            "The registry (NASK) e-mailed the domain's registrant a confirmation link, to the address "
+            "it holds for them. The transfer completes when the registrant opens the link and confirms; "
+            "nobody else can do it for them. No e-mail? Ask the registry to send it again below."
+        )
+    return _(
+        "Another registrar asked the registry (NASK) for this domain. NASK e-mailed the registrant a "
+        "link: the domain moves only if the registrant confirms. If you do not want the transfer, "
+        "do nothing; the request expires by itself."
+    )
 
 
 # --- the customer's list of requests ------------------------------------------------------

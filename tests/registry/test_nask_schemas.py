@@ -7,19 +7,20 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from registry.epp.nask_schema import (
-    NASK_CONTACT,
-    NASK_DOMAIN,
-    NASK_EPP,
-    NASK_EXTCON,
-    NASK_EXTDOM,
-    NASK_EXTEPP,
-    NASK_HOST,
-    nask_frame_errors,
-    validate_nask_frame,
-)
+from registry.epp.namespaces import NASK, RFC
 from registry.epp.results import FrameInvalid
-from registry.epp.schema import frame_errors
+from registry.epp.schema import frame_errors, validate_frame
+
+NASK_EPP, NASK_DOMAIN, NASK_CONTACT, NASK_HOST = NASK.epp, NASK.domain, NASK.contact, NASK.host
+NASK_EXTCON, NASK_EXTDOM, NASK_EXTEPP = NASK.ext("extcon"), NASK.ext("extdom"), NASK.ext("extepp")
+
+
+def nask_frame_errors(frame) -> list[str]:
+    return frame_errors(frame, NASK)
+
+
+def validate_nask_frame(frame) -> None:
+    validate_frame(frame, NASK)
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 DOMAIN_NS = f'xmlns:domain="{NASK_DOMAIN}"'
@@ -425,7 +426,7 @@ def test_the_refusals_point_at_the_offending_element():
 
 def test_the_two_schema_sets_do_not_mix():
     # A NASK frame is not an RFC frame, and the RFC set is not changed by the NASK one.
-    assert frame_errors(VALID["hello"])
+    assert frame_errors(VALID["hello"], RFC)
     rfc_hello = INVALID["RFC namespaces"]
     assert frame_errors(rfc_hello) == []
 

@@ -16,9 +16,11 @@ from .outgoing import approve_outgoing, open_outgoing_transfer, reject_outgoing
 from .registry import (
     apply_registry_status,
     approve_at_registry,
+    ask_registry_to_resend,
     cancel_at_registry,
     reconcile_transfer,
     reject_at_registry,
+    resend_at_registry,
     send_transfer_request,
 )
 from .steps import mail_customer
@@ -27,6 +29,7 @@ __all__ = [
     "apply_registry_status",
     "approve_at_registry",
     "approve_outgoing",
+    "ask_registry_to_resend",
     "cancel_at_registry",
     "cancel_transfer",
     "confirm_transfer",
@@ -36,6 +39,7 @@ __all__ = [
     "reconcile_transfer",
     "reject_at_registry",
     "reject_outgoing",
+    "resend_at_registry",
     "resubmit_authinfo",
     "review_transfer",
     "send_transfer_request",

@@ -28,6 +28,7 @@ def approve_outgoing(*, transfer: Transfer, actor, channel) -> Transfer:
         actor is not None and (actor.pk == transfer.account_id or is_staff(actor))
     ):
         raise Refused(_("Only the registrant of the domain can approve its transfer."))
+    _check_losing_registrar_decides(transfer)
 
     def mark(t: Transfer) -> None:
         t.registry_answered()
@@ -49,6 +50,7 @@ def reject_outgoing(*, transfer: Transfer, reason_code: str, explanation: str, a
         raise Refused(_("Only the domains team may reject a transfer to another registrar."))
     if transfer.is_incoming:
         raise Refused(_("Only a transfer to another registrar can be rejected here."))
+    _check_losing_registrar_decides(transfer)
     if reason_code not in RejectionReason.values or not transfer.policy.allows_rejection(reason_code):
         raise Refused(
             _("A transfer of a .%(tld)s domain may be rejected only for: %(reasons)s.")
@@ -77,6 +79,16 @@ def reject_outgoing(*, transfer: Transfer, reason_code: str, explanation: str, a
         then=[registry_command("reject")],
         params={"ground": RejectionReason(reason_code).label},
     )
+
+
+def _check_losing_registrar_decides(transfer: Transfer) -> None:
+    if not transfer.registry_profile.transfer.losing_registrar_decides:
+        raise Refused(
+            _(
+                "At this registry the registrant answers the registry's own e-mail; the current "
+                "registrar can neither approve nor reject the transfer."
+            )
+        )
 
 
 def open_outgoing_transfer(data: TransferData) -> Transfer | None:
@@ -110,13 +122,20 @@ def open_outgoing_transfer(data: TransferData) -> Transfer | None:
         next_check_at=now() + policy.reconcile_after,
     )
     transfer.save()
+    if transfer.subscriber_confirms_at_registry:
+        summary = _(
+            "%(registrar)s asked the registry to transfer %(domain)s away from us; the registry asks "
+            "the registrant to confirm by e-mail, and unconfirmed the request expires at %(until)s."
+        )
+    else:
+        summary = _(
+            "%(registrar)s asked the registry to transfer %(domain)s away from us; "
+            "the registry approves it by itself at %(until)s."
+        )
     events.state_changed(
         transfer,
         "",
-        _(
-            "%(registrar)s asked the registry to transfer %(domain)s away from us; "
-            "the registry approves it by itself at %(until)s."
-        ),
+        summary,
         data={"gaining_registrar": data.requested_by},
         registrar=gaining.name,
         until=when(data.action_at),

@@ -22,6 +22,7 @@ from registry.messages import TRANSFER_STATUS_LABELS, message_for
 from registry.models import Domain, Registrar
 from workflows import sealing
 from workflows.cases import now, when
+from workflows.errors import Refused
 
 from .. import events
 from ..kind import TRANSFERS
@@ -106,21 +107,30 @@ def send_transfer_request(transfer_id: int) -> str:
     data = result.data if isinstance(result.data, TransferData) else None
     if data is None:  # an earlier attempt's success, replayed: ask for the details
         with gateway(transfer.domain_name) as registry:
-            data = registry.transfer_query(transfer.domain_name).data
+            data = registry.transfer_query(transfer.domain_name, code_for_registry(transfer)).data
+    keeps_code = transfer.registry_profile.transfer.code_with_every_operation
 
     def pending(t: Transfer) -> None:
-        wipe_code(t)
+        if not keeps_code:
+            wipe_code(t)
         t.registry_answered()
         _copy_registry_dates(t, data)
         t.next_check_at = now() + t.policy.reconcile_after
 
+    if transfer.subscriber_confirms_at_registry:
+        summary = _(
+            "The registry accepted the transfer request for %(domain)s and e-mails the registrant a "
+            "confirmation link; unconfirmed, the request expires at %(until)s."
+        )
+    else:
+        summary = _(
+            "The registry accepted the transfer request for %(domain)s; "
+            "the current registrar has until %(until)s."
+        )
     moved = transition(
         transfer_id,
         "accept_request",
-        summary=_(
-            "The registry accepted the transfer request for %(domain)s; "
-            "the current registrar has until %(until)s."
-        ),
+        summary=summary,
         data={"registry_status": data.status},
         change=pending,
         quiet_if=set(State.values),
@@ -131,7 +141,9 @@ def send_transfer_request(transfer_id: int) -> str:
         # Cancelled by the customer while the request was on its way: withdraw it there too.
         with transaction.atomic():
             late = TRANSFERS.locked(transfer_id)
-            wipe_code(late)
+            withdraw = late.state == State.CANCELLED and data.is_pending
+            if not (withdraw and keeps_code):  # NASK's cancel carries the code: keep it till then
+                wipe_code(late)
             late.registry_status = data.status
             late.save(update_fields=["authinfo_sealed", "registry_status"])
             if late.state == State.CANCELLED and data.is_pending:
@@ -140,6 +152,14 @@ def send_transfer_request(transfer_id: int) -> str:
     if not data.is_pending:
         apply_registry_status(transfer_id, data, source="request answer")
     return "pending"
+
+
+def code_for_registry(transfer: Transfer) -> str | None:
+    """The code, for a registry that wants it with every transfer operation (NASK: query,
+    cancel and the resend carry it); None elsewhere, or once the code is gone."""
+    if not transfer.registry_profile.transfer.code_with_every_operation:
+        return None
+    return sealing.unseal(transfer.authinfo_sealed) if transfer.authinfo_sealed else None
 
 
 def _copy_registry_dates(t: Transfer, data: TransferData) -> None:
@@ -155,16 +175,18 @@ def _registry_action(transfer_id: int, state: str, command: str) -> str:
         return "stale"
     if transfer.state == State.CANCELLED and transfer.registry_status != "pending":
         return "stale"
+    code = code_for_registry(transfer)
     try:
         with gateway(transfer.domain_name) as registry:
-            call = getattr(registry, f"transfer_{command}")
-            result = call(
-                transfer.domain_name, idempotency_key=f"transfer:{transfer_id}:{command}:{transfer.attempts}"
-            )
+            key = f"transfer:{transfer_id}:{command}:{transfer.attempts}"
+            if command == "cancel":
+                result = registry.transfer_cancel(transfer.domain_name, code, idempotency_key=key)
+            else:
+                result = getattr(registry, f"transfer_{command}")(transfer.domain_name, idempotency_key=key)
             data = (
                 result.data
                 if isinstance(result.data, TransferData)
-                else registry.transfer_query(transfer.domain_name).data
+                else registry.transfer_query(transfer.domain_name, code).data
             )
     except ObjectNotPendingTransfer:
         # The registry settled it first (a window closed, the other side acted): find out how.
@@ -190,6 +212,12 @@ def _registry_action(transfer_id: int, state: str, command: str) -> str:
         )
         return "refused"
     apply_registry_status(transfer_id, data, source=f"{command} answer")
+    if transfer.state == State.CANCELLED:
+        # Withdrawn after our own cancel: the code (kept for the registry's cancel) goes now.
+        with transaction.atomic():
+            late = TRANSFERS.locked(transfer_id)
+            wipe_code(late)
+            late.save(update_fields=["authinfo_sealed"])
     return data.status
 
 
@@ -211,9 +239,18 @@ def reconcile_transfer(transfer_id: int) -> str:
     transfer = Transfer.objects.select_related("policy").get(pk=transfer_id)
     if transfer.state not in AT_REGISTRY:
         return "stale"
+    code = code_for_registry(transfer)
+    if code is None and transfer.registry_profile.transfer.code_with_every_operation:
+        # The registry answers no query without the code: its poll messages tell us instead.
+        logger.warning("transfer %s: no code to ask the registry with; waiting for its messages", transfer_id)
+        with transaction.atomic():
+            locked = TRANSFERS.locked(transfer_id)
+            locked.next_check_at = now() + locked.policy.reconcile_every
+            locked.save(update_fields=["next_check_at"])
+        return "unknown"
     try:
         with gateway(transfer.domain_name) as registry:
-            data = registry.transfer_query(transfer.domain_name).data
+            data = registry.transfer_query(transfer.domain_name, code).data
     except RegistryUnavailable:
         raise
     except ObjectNotPendingTransfer:
@@ -337,3 +374,58 @@ def _after_completion(transfer: Transfer, data: TransferData) -> None:
             events.domain_moved(transfer, domain, sponsor_before=before["sponsor"])
             transfer_completed.send(sender=Transfer, transfer=transfer, domain=domain)
         mail("completed")(transfer)
+
+
+def ask_registry_to_resend(*, transfer: Transfer, actor, channel) -> None:
+    """The customer (or staff for them) asks the registry to e-mail the registrant its
+    transfer confirmation again (NASK); the request goes to the registry by the outbox."""
+    if not transfer.can_resend_confirmation(actor):
+        raise Refused(_("This transfer is not waiting for a confirmation the registry could send again."))
+    with TRANSFERS.step(transfer.pk) as current:
+        if not current.can_resend_confirmation(actor):
+            raise TRANSFERS.conflict(current)
+        events.state_changed(
+            current,
+            current.state,
+            _("Asked the registry to send the confirmation of the transfer of %(domain)s again."),
+            actor=actor,
+            channel=channel,
+        )
+        registry_command("resend")(current)
+
+
+def resend_at_registry(transfer_id: int) -> str:
+    """Send the registry our request for its confirmation e-mail again (with the code, as
+    NASK wants it). Sending it twice sends two e-mails, so no idempotency key is needed."""
+    transfer = Transfer.objects.get(pk=transfer_id)
+    if transfer.state != State.PENDING:
+        return "stale"
+    code = code_for_registry(transfer)
+    if code is None:
+        logger.warning("transfer %s: no code to ask the registry for its confirmation again", transfer_id)
+        return "code lost"
+    try:
+        with gateway(transfer.domain_name) as registry:
+            registry.transfer_resend_confirmation(transfer.domain_name, code)
+    except ObjectNotPendingTransfer:
+        return reconcile_transfer(transfer_id)
+    except RegistryUnavailable as exc:
+        _registry_delayed(transfer_id, exc)
+        raise
+    except EppError as exc:
+        with TRANSFERS.step(transfer_id) as current:
+            events.state_changed(
+                current,
+                current.state,
+                _("The registry did not send the confirmation of %(domain)s again: %(why)s"),
+                data={"code": exc.code},
+                why=message_for(exc),
+            )
+        return "refused"
+    with TRANSFERS.step(transfer_id) as current:
+        events.state_changed(
+            current,
+            current.state,
+            _("The registry sent the registrant the confirmation of the transfer of %(domain)s again."),
+        )
+    return "sent"

@@ -8,7 +8,7 @@ change things only through ``transfers.services``. Every change is a POST.
 from .back_office import reject, review
 from .common import DECIDERS, READERS
 from .confirmation import FoundLink, confirm
-from .detail import Step, approve, cancel, detail, resubmit
+from .detail import Step, approve, cancel, detail, resend_confirmation, resubmit
 from .start import start
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "FoundLink",
     "Step",
     "approve",
+    "resend_confirmation",
     "cancel",
     "confirm",
     "detail",

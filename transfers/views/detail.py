@@ -89,6 +89,8 @@ def _render_detail(
         "timeline": selectors.timeline(transfer, for_customer=user.role == Role.CUSTOMER),
         "states": Transfer.State,
         "progress": _progress(transfer),
+        "registry_asks_registrant": transfer.subscriber_confirms_at_registry,
+        "can_resend": transfer.can_resend_confirmation(user),
     }
     if user.role == Role.CUSTOMER:
         context.update(
@@ -208,3 +210,17 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
             "tone": selectors.transfer_tone(transfer.state),
         },
     )
+
+
+@role_required(Role.CUSTOMER, *DECIDERS)
+@require_POST
+def resend_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask the registry (NASK) to e-mail the registrant its confirmation link again."""
+    transfer = _transfer_or_404(request.user, pk)
+    response = carry_out(
+        request,
+        lambda: services.ask_registry_to_resend(transfer=transfer, actor=request.user, channel=Channel.WEB),
+        success=_("We asked the registry to send the confirmation e-mail again."),
+        done=reverse("transfers:detail", args=[transfer.pk]),
+    )
+    return response or redirect("transfers:detail", pk=transfer.pk)
