@@ -1,9 +1,9 @@
 """How frames reach a registry.
 
 ``Transport`` is what the client needs; ``TcpTlsTransport`` is RFC 5734 (EPP over TLS on a
-TCP connection). NASK also offers EPP over HTTPS with a session cookie: that is another
-``Transport`` with the same operations (connect, send_frame, recv_frame, close, plus
-``connected`` and ``peer_closed``, which it can answer from its cookie's state).
+TCP connection). NASK serves EPP over HTTPS with a session cookie: ``https.HttpsTransport``,
+with the same operations (``peer_closed`` answered from its cookie's state). Both open their
+TLS connections with ``client_context`` and ``open_tls_connection``.
 """
 
 from __future__ import annotations

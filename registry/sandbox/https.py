@@ -24,10 +24,12 @@ import socket
 import socketserver
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import urlsplit
 
 from .door import SandboxDoor, address_family
@@ -39,7 +41,7 @@ EPP_PATH = "/registry/epp"
 COOKIE_NAME = "EPPSESSIONID"
 COOKIE_PATH = "/registry"
 CONTENT_TYPE = "text/xml; charset=UTF-8"
-_OTHER_METHODS = ("GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS")
+_DISCARD_AT_MOST = 16 * 1024 * 1024
 
 
 @dataclass
@@ -72,7 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
         # before a login the connection's own session answers, failed logins and all
         self.anonymous = Session(peer=self.peer)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the signature is http.server's
+    def log_message(self, format: str, *args: object) -> None:
         # the request line only; bodies carry passwords and authinfo and are never logged
         logger.debug("sandbox https %s: " + format, self.peer, *args)
 
@@ -85,6 +87,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._plain(HTTPStatus.LENGTH_REQUIRED, close=True)
             return
         if int(length) > self.door.max_frame_size:
+            self._discard(int(length))
             self._plain(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, close=True)
             return
         body = self.rfile.read(int(length))
@@ -92,6 +95,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the client went away halfway
             return
         self._converse(body)
+
+    def _discard(self, length: int) -> None:
+        """Read a refused body without keeping it, up to a bound: a connection closed with
+        unread data is reset, and the client might never read why it was refused."""
+        remaining = min(length, _DISCARD_AT_MOST)
+        with contextlib.suppress(OSError):
+            while remaining > 0 and (chunk := self.rfile.read(min(remaining, 65536))):
+                remaining -= len(chunk)
 
     def _converse(self, body: bytes) -> None:
         token = self._session_token()
@@ -149,7 +160,7 @@ class _Handler(BaseHTTPRequestHandler):
         body: bytes,
         content_type: str,
         *,
-        cookies: list[str] | tuple[()] = (),
+        cookies: Sequence[str] = (),
         close: bool = False,
         headers: dict[str, str] | None = None,
     ) -> None:
@@ -197,7 +208,7 @@ class SandboxHttpsServer(SandboxDoor):
     thread_name = "sandbox-epp-https"
     description = "EPP sandbox (HTTPS)"
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._cookie_sessions: dict[str, _CookieSession] = {}
 
