@@ -32,10 +32,12 @@ from workflows.models import Channel
 
 from . import events, profiles
 from .epp import commands as cmd
+from .epp import frames
 from .epp.client import EppClient
 from .epp.commands import Command
 from .epp.data import ContactData, ResData
 from .epp.framelog import FrameLog
+from .epp.https import HttpsTransport
 from .epp.reconcile import was_executed
 from .epp.results import (
     CommandOutcomeUnknown,
@@ -47,7 +49,7 @@ from .epp.results import (
     Response,
     error_for_code,
 )
-from .epp.transport import TcpTlsTransport
+from .epp.transport import TcpTlsTransport, Transport
 from .models import RegistryCommand
 from .profiles import RegistryProfile
 
@@ -63,16 +65,21 @@ def client_from_settings(
     profile's dialect."""
     config = dict(config if config is not None else settings.REGISTRY)
     kind = config.get("TRANSPORT", "tcp")
-    if kind != "tcp":
-        raise ImproperlyConfigured(f"REGISTRY['TRANSPORT'] = {kind!r}: only 'tcp' (RFC 5734) is available")
-    transport = TcpTlsTransport(
-        config["HOST"],
-        int(config["PORT"]),
-        ca_file=config.get("CA_FILE") or None,
-        client_cert=config.get("CLIENT_CERT") or None,
-        client_key=config.get("CLIENT_KEY") or None,
-        timeout=float(config.get("TIMEOUT", 15)),
-    )
+    tls = {
+        "ca_file": config.get("CA_FILE") or None,
+        "client_cert": config.get("CLIENT_CERT") or None,
+        "client_key": config.get("CLIENT_KEY") or None,
+        "timeout": float(config.get("TIMEOUT", 15)),
+    }
+    transport: Transport
+    if kind == "tcp":
+        transport = TcpTlsTransport(config["HOST"], int(config["PORT"]), **tls)
+    elif kind == "https":
+        transport = HttpsTransport(config["URL"], hello_frame=frames.hello(), **tls)
+    else:
+        raise ImproperlyConfigured(
+            f"REGISTRY['TRANSPORT'] = {kind!r}: 'tcp' (RFC 5734) or 'https' (EPP over HTTPS) are available"
+        )
     frame_log = FrameLog(config["FRAME_LOG"]) if config.get("FRAME_LOG") else None
     return EppClient(
         transport,

@@ -193,14 +193,23 @@ TRANSFERS_SITE_URL = os.environ.get("REGFLOW_SITE_URL", "http://127.0.0.1:8000")
 # Domains whose incoming transfer always goes before the domains team first (high value).
 TRANSFERS_REVIEW_DOMAINS = env_list("TRANSFERS_REVIEW_DOMAINS")
 
+# The port of the sandbox's HTTPS door (EPP over HTTPS with a session cookie, as NASK serves it).
+REGISTRY_SANDBOX_HTTPS_PORT = int(os.environ.get("REGISTRY_SANDBOX_HTTPS_PORT", "7743"))
 # The registry we speak EPP to. The embedded default is the sandbox on loopback.
+_REGISTRY_TRANSPORT = os.environ.get("REGISTRY_TRANSPORT", "tcp")
 REGISTRY = {
-    "TRANSPORT": os.environ.get("REGISTRY_TRANSPORT", "tcp"),
+    # "tcp": RFC 5734 at HOST:PORT; "https": one POST per frame to URL, the session in a cookie
+    "TRANSPORT": _REGISTRY_TRANSPORT,
     "HOST": os.environ.get("REGISTRY_HOST", "127.0.0.1"),
     "PORT": int(os.environ.get("REGISTRY_PORT", "7700")),
+    "URL": os.environ.get("REGISTRY_URL", f"https://127.0.0.1:{REGISTRY_SANDBOX_HTTPS_PORT}/registry/epp"),
     "CLIENT_ID": os.environ.get("REGISTRY_CLIENT_ID", "regflow"),
     "PASSWORD": os.environ.get("REGISTRY_PASSWORD", "sandbox-regflow-pw"),
-    "CA_FILE": os.environ.get("REGISTRY_CA_FILE", str(DATA_DIR / "sandbox" / "cert.pem")),
+    # each door of the sandbox has a certificate of its own
+    "CA_FILE": os.environ.get(
+        "REGISTRY_CA_FILE",
+        str(DATA_DIR / "sandbox" / ("https" if _REGISTRY_TRANSPORT == "https" else "") / "cert.pem"),
+    ),
     "CLIENT_CERT": os.environ.get("REGISTRY_CLIENT_CERT", ""),
     "CLIENT_KEY": os.environ.get("REGISTRY_CLIENT_KEY", ""),
     "TIMEOUT": float(os.environ.get("REGISTRY_TIMEOUT", "15")),

@@ -13,10 +13,14 @@ if not SECRET_KEY:
 
 # The embedded defaults (SQLite, the sandbox registry on loopback) are for trying the product:
 # a deployment that forgot one of these must not start and quietly use them.
+_REGISTRY_WHERE = (
+    ("REGISTRY_URL",)
+    if os.environ.get("REGISTRY_TRANSPORT", "tcp") == "https"
+    else ("REGISTRY_HOST", "REGISTRY_PORT")
+)
 _REQUIRED = (
     "DATABASE_URL",
-    "REGISTRY_HOST",
-    "REGISTRY_PORT",
+    *_REGISTRY_WHERE,
     "REGISTRY_CLIENT_ID",
     "REGISTRY_PASSWORD",
     "REGISTRY_CA_FILE",

@@ -1,6 +1,7 @@
 """An EPP client (RFC 5730-5734) that knows nothing of Django.
 
     transport = TcpTlsTransport("epp.example", 700, ca_file="ca.pem")
+    # or, as NASK serves it: HttpsTransport(url, ca_file=..., hello_frame=frames.hello())
     with EppClient(transport, client_id="regflow", password="...") as client:
         info = client.domain_info("example.pl").data
 
@@ -12,6 +13,7 @@ the shipped XSDs (``schema``) and answers are parsed into dataclasses (``respons
 from .client import EppClient
 from .commands import Command
 from .framelog import FrameLog
+from .https import HttpsTransport
 from .results import (
     AuthenticationError,
     AuthorizationError,
@@ -43,6 +45,7 @@ __all__ = [
     "EppClient",
     "EppError",
     "FrameLog",
+    "HttpsTransport",
     "InvalidAuthInfo",
     "NotEligibleForTransfer",
     "ObjectDoesNotExist",

@@ -2,9 +2,11 @@
 
 It connects, reads the greeting and logs in on first use, gives every command a unique
 clTRID and turns 2xxx results into exceptions. A connection the server has closed is
-replaced (with a fresh login) before the next command. A command whose answer was lost is
-sent again only if it is a query or the caller says so; otherwise the caller gets
-``CommandOutcomeUnknown`` and must find out what happened (``reconcile.was_executed``).
+replaced (with a fresh login) before the next command; so is a session the registry has
+forgotten (over HTTPS: the cookie deleted), and the command it refused for that is sent
+again. A command whose answer was lost is sent again only if it is a query or the caller says
+so; otherwise the caller gets ``CommandOutcomeUnknown`` and must find out what happened
+(``reconcile.was_executed``).
 
 One client is one session: use it from one thread at a time.
 """
@@ -223,7 +225,7 @@ class EppClient:
                 self.reconnects += 1
                 continue
             try:
-                return self._receive_for(cl_trid)
+                response = self._receive_for(cl_trid)
             except RegistryUnavailable as exc:
                 self._disconnect()
                 if may_resend and attempt == 1:
@@ -234,6 +236,15 @@ class EppClient:
                     f"{command.name} {command.object_name} was sent but its answer was lost ({exc})",
                     cl_trid=cl_trid,
                 ) from None
+            if response.code == 2002 and attempt == 1 and self.transport.peer_closed():
+                # The registry had forgotten the session before the command came (over HTTPS
+                # it says so by deleting the cookie with this 2002): the command was refused
+                # unexecuted, so logging in again and sending it once more is safe.
+                self._disconnect()
+                self.reconnects += 1
+                logger.info("EPP session at %s was gone; logging in again", self._peer())
+                continue
+            return response
         raise AssertionError("unreachable")
 
     def _exchange(self, frame: bytes, cl_trid: str) -> Response:

@@ -1,9 +1,9 @@
 """How frames reach a registry.
 
 ``Transport`` is what the client needs; ``TcpTlsTransport`` is RFC 5734 (EPP over TLS on a
-TCP connection). NASK also offers EPP over HTTPS with a session cookie: that is another
-``Transport`` with the same operations (connect, send_frame, recv_frame, close, plus
-``connected`` and ``peer_closed``, which it can answer from its cookie's state).
+TCP connection). NASK serves EPP over HTTPS with a session cookie: ``https.HttpsTransport``,
+with the same operations (``peer_closed`` answered from its cookie's state). Both open their
+TLS connections with ``client_context`` and ``open_tls_connection``.
 """
 
 from __future__ import annotations
@@ -41,6 +41,89 @@ class Transport(Protocol):
         that nothing sent now would be read."""
 
 
+def client_context(
+    ca_file: Path | None, client_cert: Path | None = None, client_key: Path | None = None
+) -> ssl.SSLContext:
+    """The TLS context of a registry client: the registry verified against ``ca_file`` (the
+    system's CAs if None), TLS 1.2 at least, our client certificate if we have one."""
+    if ca_file is not None and not ca_file.is_file():
+        raise ClientConfigurationError(
+            f"the CA file {ca_file} that should verify the registry does not exist "
+            "(for the sandbox: it is written when the sandbox first starts)"
+        )
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca_file)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if client_cert:
+        try:
+            context.load_cert_chain(client_cert, client_key)
+        except (OSError, ssl.SSLError) as exc:
+            raise ClientConfigurationError(
+                f"the client certificate {client_cert} cannot be used: {exc}"
+            ) from None
+    return context
+
+
+def open_tls_connection(
+    host: str, port: int, *, context: ssl.SSLContext, server_hostname: str, timeout: float, where: str
+) -> ssl.SSLSocket:
+    """A TCP connection with the TLS handshake done; every failure is ``RegistryUnavailable``
+    saying what went wrong with the registry at ``where``."""
+    try:
+        raw = socket.create_connection((host, port), timeout=timeout)
+    except ConnectionRefusedError:
+        raise RegistryUnavailable(
+            f"the registry at {where} refused the connection (nothing is listening there)"
+        ) from None
+    except TimeoutError:
+        raise RegistryUnavailable(
+            f"the registry at {where} did not accept a connection within {timeout:g} s"
+        ) from None
+    except OSError as exc:
+        raise RegistryUnavailable(
+            f"the registry at {where} cannot be reached: {exc.strerror or exc}"
+        ) from None
+    try:
+        return context.wrap_socket(raw, server_hostname=server_hostname)
+    except ssl.SSLCertVerificationError as exc:
+        raw.close()
+        raise RegistryUnavailable(
+            f"the registry at {where} presented a certificate that does not verify: {exc.verify_message}"
+        ) from None
+    except TimeoutError:
+        raw.close()
+        raise RegistryUnavailable(
+            f"the registry at {where} did not complete the TLS handshake within {timeout:g} s"
+        ) from None
+    except (ssl.SSLError, OSError) as exc:
+        raw.close()
+        raise RegistryUnavailable(f"the TLS handshake with the registry at {where} failed: {exc}") from None
+
+
+def stream_closed(sock: ssl.SSLSocket, timeout: float) -> bool:
+    """Whether the server has closed ``sock`` or sent something nobody asked for."""
+    if sock.pending():
+        return True  # application data nobody asked for: the stream is out of step
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    if not readable:
+        return False
+    # Readable may mean only a TLS record with no data in it (a session ticket, a key
+    # update): a non-blocking read tells that apart from a close.
+    sock.setblocking(False)
+    try:
+        sock.recv(1)
+    except ssl.SSLWantReadError:
+        return False
+    except OSError:
+        return True
+    finally:
+        with contextlib.suppress(OSError):
+            sock.settimeout(timeout)
+    return True
+
+
 class TcpTlsTransport:
     def __init__(
         self,
@@ -75,57 +158,18 @@ class TcpTlsTransport:
         return self._sock is not None
 
     def _context(self) -> ssl.SSLContext:
-        if self.ca_file is not None and not self.ca_file.is_file():
-            raise ClientConfigurationError(
-                f"the CA file {self.ca_file} that should verify the registry does not exist "
-                "(for the sandbox: it is written when the sandbox first starts)"
-            )
-        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=self.ca_file)
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-        if self.client_cert:
-            try:
-                context.load_cert_chain(self.client_cert, self.client_key)
-            except (OSError, ssl.SSLError) as exc:
-                raise ClientConfigurationError(
-                    f"the client certificate {self.client_cert} cannot be used: {exc}"
-                ) from None
-        return context
+        return client_context(self.ca_file, self.client_cert, self.client_key)
 
     def connect(self) -> None:
         self.close()
-        context = self._context()
-        try:
-            raw = socket.create_connection((self.host, self.port), timeout=self.timeout)
-        except ConnectionRefusedError:
-            raise RegistryUnavailable(
-                f"the registry at {self.where} refused the connection (nothing is listening there)"
-            ) from None
-        except TimeoutError:
-            raise RegistryUnavailable(
-                f"the registry at {self.where} did not accept a connection within {self.timeout:g} s"
-            ) from None
-        except OSError as exc:
-            raise RegistryUnavailable(
-                f"the registry at {self.where} cannot be reached: {exc.strerror or exc}"
-            ) from None
-        try:
-            self._sock = context.wrap_socket(raw, server_hostname=self.server_hostname)
-        except ssl.SSLCertVerificationError as exc:
-            raw.close()
-            raise RegistryUnavailable(
-                f"the registry at {self.where} presented a certificate that does not verify: "
-                f"{exc.verify_message}"
-            ) from None
-        except TimeoutError:
-            raw.close()
-            raise RegistryUnavailable(
-                f"the registry at {self.where} did not complete the TLS handshake within {self.timeout:g} s"
-            ) from None
-        except (ssl.SSLError, OSError) as exc:
-            raw.close()
-            raise RegistryUnavailable(
-                f"the TLS handshake with the registry at {self.where} failed: {exc}"
-            ) from None
+        self._sock = open_tls_connection(
+            self.host,
+            self.port,
+            context=self._context(),
+            server_hostname=self.server_hostname,
+            timeout=self.timeout,
+            where=self.where,
+        )
 
     def _require(self) -> ssl.SSLSocket:
         if self._sock is None:
@@ -161,29 +205,7 @@ class TcpTlsTransport:
 
     def peer_closed(self) -> bool:
         sock = self._sock
-        if sock is None:
-            return True
-        if sock.pending():
-            return True  # application data nobody asked for: the stream is out of step
-        try:
-            readable, _, _ = select.select([sock], [], [], 0)
-        except (OSError, ValueError):
-            return True
-        if not readable:
-            return False
-        # Readable may mean only a TLS record with no data in it (a session ticket, a key
-        # update): a non-blocking read tells that apart from a close.
-        sock.setblocking(False)
-        try:
-            sock.recv(1)
-        except ssl.SSLWantReadError:
-            return False
-        except OSError:
-            return True
-        finally:
-            with contextlib.suppress(OSError):
-                sock.settimeout(self.timeout)
-        return True
+        return sock is None or stream_closed(sock, self.timeout)
 
     def close(self) -> None:
         sock, self._sock = self._sock, None

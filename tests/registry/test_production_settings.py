@@ -50,3 +50,15 @@ def test_production_refuses_to_start_without_its_database_and_registry() -> None
 def test_production_starts_with_them() -> None:
     started = settings_load(**REQUIRED)
     assert started.returncode == 0, started.stderr[-2000:]
+
+
+def test_over_https_production_wants_the_registrys_url_instead_of_host_and_port() -> None:
+    over_https = {k: v for k, v in REQUIRED.items() if k not in ("REGISTRY_HOST", "REGISTRY_PORT")}
+    refused = settings_load(REGISTRY_TRANSPORT="https", **over_https)
+    assert refused.returncode != 0
+    named = refused.stderr.split("ImproperlyConfigured", 1)[1]
+    assert "REGISTRY_URL" in named and "REGISTRY_HOST" not in named
+    started = settings_load(
+        REGISTRY_TRANSPORT="https", REGISTRY_URL="https://registry.dns.pl/registry/epp", **over_https
+    )
+    assert started.returncode == 0, started.stderr[-2000:]

@@ -14,7 +14,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from registry.epp import EppClient, TcpTlsTransport
+from registry.epp import EppClient, TcpTlsTransport, frames
+from registry.epp.https import HttpsTransport
 from registry.management.commands.registry_sandbox import parse_duration
 from registry.sandbox.seed import seed
 from registry.sandbox.server import SandboxServer
@@ -130,6 +131,42 @@ def test_run_serves_until_stopped_and_sees_the_clock_move(tmp_path):
             client.transfer_request("ogrodnik.pl", "Ogrod-Demo-5Hn2-Qw7e")
             run("clock", "--advance", "5d1h", "--dir", str(tmp_path))  # from this process
             assert client.transfer_query("ogrodnik.pl").data.status == "serverApproved"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        assert "EPP sandbox stopped." in process.stdout.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stdout.close()
+
+
+def test_run_with_https_serves_both_doors_on_one_store(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "registry_sandbox", "run", "--port", "0", "--https-port", "0"]
+        + ["--dir", str(tmp_path), "--seed"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        output = []
+        while "over HTTPS at" not in (line := process.stdout.readline()):
+            assert line, "the sandbox stopped before serving HTTPS: " + "".join(output)
+            output.append(line)
+        tcp_port = int("".join(output).split("listening on 127.0.0.1:")[1].split()[0])
+        url = line.split("over HTTPS at ")[1].split()[0]
+        assert url.startswith("https://127.0.0.1:") and url.endswith("/registry/epp")
+        https = HttpsTransport(
+            url, ca_file=tmp_path / "https" / "cert.pem", timeout=5, hello_frame=frames.hello()
+        )
+        with EppClient(https, client_id="regflow", password="sandbox-regflow-pw") as client:
+            client.transfer_request("ogrodnik.pl", "Ogrod-Demo-5Hn2-Qw7e")
+        tcp = TcpTlsTransport("127.0.0.1", tcp_port, ca_file=tmp_path / "cert.pem", timeout=5)
+        with EppClient(tcp, client_id="regflow", password="sandbox-regflow-pw") as client:
+            assert client.transfer_query("ogrodnik.pl").data.status == "pending"  # made over HTTPS
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
         assert "EPP sandbox stopped." in process.stdout.read()

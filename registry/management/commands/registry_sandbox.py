@@ -1,6 +1,6 @@
 """The registry sandbox: run it, seed it, show its demo codes, move its clock.
 
-manage.py registry_sandbox run [--host H] [--port P] [--dir D] [--seed]
+manage.py registry_sandbox run [--host H] [--port P] [--https [--https-port P]] [--dir D] [--seed]
 manage.py registry_sandbox seed [--reset]
 manage.py registry_sandbox codes
 manage.py registry_sandbox clock --advance 5d | --show | --reset
@@ -19,6 +19,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from registry.names import to_unicode
 from registry.sandbox import demo_data
+from registry.sandbox.door import SandboxDoor
+from registry.sandbox.https import SandboxHttpsServer
 from registry.sandbox.seed import seed
 from registry.sandbox.server import SandboxServer
 from registry.sandbox.store import SandboxStore
@@ -57,6 +59,17 @@ class Command(BaseCommand):
         run.add_argument("--host", default="127.0.0.1")
         run.add_argument("--port", type=int, default=int(settings.REGISTRY["PORT"]))
         run.add_argument(
+            "--https",
+            action="store_true",
+            help="Serve EPP over HTTPS with a session cookie too (as NASK does), on the same store.",
+        )
+        run.add_argument(
+            "--https-port",
+            type=int,
+            default=None,
+            help="The HTTPS door's port (default: settings.REGISTRY_SANDBOX_HTTPS_PORT); implies --https.",
+        )
+        run.add_argument(
             "--seed", action="store_true", help="Seed the demo data first if the sandbox is empty."
         )
         run.add_argument(
@@ -81,26 +94,53 @@ class Command(BaseCommand):
 
     # ------------------------------------------------------------------ actions
 
-    def _run(self, directory: Path, *, host: str, port: int, seed: bool, tick: float, **_options) -> None:
+    def _run(
+        self,
+        directory: Path,
+        *,
+        host: str,
+        port: int,
+        https: bool,
+        https_port: int | None,
+        seed: bool,
+        tick: float,
+        **_options,
+    ) -> None:
         server = SandboxServer(directory, host, port, tick_seconds=tick)
+        doors: list[SandboxDoor] = [server]
+        if https or https_port is not None:
+            https_port = settings.REGISTRY_SANDBOX_HTTPS_PORT if https_port is None else https_port
+            # the one store: both doors see and change the same registry
+            doors.append(
+                SandboxHttpsServer(directory, host, https_port, tick_seconds=tick, store=server.store)
+            )
         if seed:
             self._report_seed(server.store, reset=False)
         try:
-            bound = server.start()
-        except OSError as exc:
-            raise CommandError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        self.stdout.write(
-            f"EPP sandbox listening on {host}:{bound} (TLS; clients verify it with {server.cert_path})"
-        )
-        self.stdout.flush()
-        stop = threading.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
-        try:
+            for door in doors:
+                try:
+                    door.start()
+                except OSError as exc:
+                    raise CommandError(
+                        f"Cannot listen on {host}:{door.requested_port}: {exc.strerror or exc}"
+                    ) from None
+            self.stdout.write(
+                f"EPP sandbox listening on {host}:{server.port} "
+                f"(TLS; clients verify it with {server.cert_path})"
+            )
+            for door in doors[1:]:
+                self.stdout.write(
+                    f"EPP sandbox over HTTPS at {door.url} (clients verify it with {door.cert_path})"
+                )
+            self.stdout.flush()
+            stop = threading.Event()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: stop.set())
             stop.wait()
         finally:
-            server.stop()
-            self.stdout.write("EPP sandbox stopped.")
+            for door in doors:
+                door.stop()
+        self.stdout.write("EPP sandbox stopped.")
 
     def _seed(self, directory: Path, *, reset: bool, **_options) -> None:
         self._report_seed(SandboxStore(directory), reset=reset)
