@@ -32,7 +32,6 @@ from workflows.models import Channel
 
 from . import events, profiles
 from .epp import commands as cmd
-from .epp import frames
 from .epp.client import EppClient
 from .epp.commands import Command
 from .epp.data import ContactData, ResData
@@ -75,7 +74,7 @@ def client_from_settings(
     if kind == "tcp":
         transport = TcpTlsTransport(config["HOST"], int(config["PORT"]), **tls)
     elif kind == "https":
-        transport = HttpsTransport(config["URL"], hello_frame=frames.hello(), **tls)
+        transport = HttpsTransport(config["URL"], hello_frame=profile.frames.hello(), **tls)
     else:
         raise ImproperlyConfigured(
             f"REGISTRY['TRANSPORT'] = {kind!r}: 'tcp' (RFC 5734) or 'https' (EPP over HTTPS) are available"

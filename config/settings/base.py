@@ -222,10 +222,12 @@ REGISTRY = {
 # The .pl registry (NASK): EPP over HTTPS, a POST per frame, the session in a cookie.
 REGISTRY_NASK = {
     "TRANSPORT": "https",
-    "URL": os.environ.get("REGISTRY_NASK_URL", "https://127.0.0.1:7743/registry/epp"),
+    "URL": os.environ.get(
+        "REGISTRY_NASK_URL", f"https://127.0.0.1:{REGISTRY_SANDBOX_HTTPS_PORT}/registry/epp"
+    ),
     "CLIENT_ID": os.environ.get("REGISTRY_NASK_CLIENT_ID", "regflow"),
     "PASSWORD": os.environ.get("REGISTRY_NASK_PASSWORD", "sandbox-regflow-pw"),
-    "CA_FILE": os.environ.get("REGISTRY_NASK_CA_FILE", str(DATA_DIR / "sandbox" / "https-cert.pem")),
+    "CA_FILE": os.environ.get("REGISTRY_NASK_CA_FILE", str(DATA_DIR / "sandbox" / "https" / "cert.pem")),
     "CLIENT_CERT": os.environ.get("REGISTRY_NASK_CLIENT_CERT", ""),
     "CLIENT_KEY": os.environ.get("REGISTRY_NASK_CLIENT_KEY", ""),
     "TIMEOUT": float(os.environ.get("REGISTRY_NASK_TIMEOUT", "15")),
@@ -240,6 +242,8 @@ REGISTRY_TLDS = dict(
     if "=" in pair
 )
 REGISTRY_SANDBOX_DIR = Path(os.environ.get("REGISTRY_SANDBOX_DIR", DATA_DIR / "sandbox"))
+# Where the sandbox's NASK writes the e-mails a registry sends (transfer confirmations), as .eml
+REGISTRY_SANDBOX_MAIL_DIR = Path(os.environ.get("REGISTRY_SANDBOX_MAIL_DIR", DATA_DIR / "mail"))
 
 LOGGING = {
     "version": 1,

@@ -6,24 +6,31 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env_bool
+from .base import REGISTRY_TLDS, SECRET_KEY, env_bool
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("Set DJANGO_SECRET_KEY to a long random value.")
 
 # The embedded defaults (SQLite, the sandbox registry on loopback) are for trying the product:
 # a deployment that forgot one of these must not start and quietly use them.
-_REGISTRY_WHERE = (
+_RFC_WHERE = (
     ("REGISTRY_URL",)
     if os.environ.get("REGISTRY_TRANSPORT", "tcp") == "https"
     else ("REGISTRY_HOST", "REGISTRY_PORT")
 )
+# What each registry in use (by REGISTRY_TLDS) needs to be reached as ourselves.
+_PER_REGISTRY = {
+    "rfc": (*_RFC_WHERE, "REGISTRY_CLIENT_ID", "REGISTRY_PASSWORD", "REGISTRY_CA_FILE"),
+    "nask": (
+        "REGISTRY_NASK_URL",
+        "REGISTRY_NASK_CLIENT_ID",
+        "REGISTRY_NASK_PASSWORD",
+        "REGISTRY_NASK_CA_FILE",
+    ),
+}
 _REQUIRED = (
     "DATABASE_URL",
-    *_REGISTRY_WHERE,
-    "REGISTRY_CLIENT_ID",
-    "REGISTRY_PASSWORD",
-    "REGISTRY_CA_FILE",
+    *(name for key in dict.fromkeys(REGISTRY_TLDS.values()) for name in _PER_REGISTRY.get(key, ())),
 )
 _missing = [name for name in _REQUIRED if not os.environ.get(name, "").strip()]
 if _missing:

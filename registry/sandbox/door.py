@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from registry.epp.framing import DEFAULT_MAX_FRAME_SIZE
+from registry.epp.namespaces import RFC, Namespaces
 
 from .certs import ensure_server_certificate
 from .registry import Outcome, SandboxRegistry, Session
@@ -40,6 +41,8 @@ class SandboxDoor:
     cert_subdirectory = ""
     thread_name = "sandbox-epp"
     description = "EPP sandbox"
+    # the EPP dialect the door speaks; the registry keeps only its TLDs (common.POLICIES)
+    dialect: Namespaces = RFC
 
     def __init__(
         self,

@@ -18,6 +18,7 @@ Staged trouble: ``drop_sessions`` forgets every cookie (the registry restarted),
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
 import secrets
 import socket
@@ -30,14 +31,44 @@ from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
+from registry.epp.namespaces import NASK
+
+from .common import Refusal
 from .door import SandboxDoor, address_family
 from .registry import Session
 
 logger = logging.getLogger(__name__)
 
 EPP_PATH = "/registry/epp"
+CONFIRM_PATH = "/registry/confirm"
+
+PAGE = (
+    '<!doctype html><html lang="pl"><head><meta charset="utf-8"><title>Rejestr domen .pl (sandbox)</title>'
+    "<style>body{{font-family:sans-serif;max-width:36em;margin:3em auto;line-height:1.5}}"
+    "button{{font-size:1em;padding:.5em 1em}}</style></head><body>{body}</body></html>"
+)
+CONFIRM_FORM = (
+    "<h1>Potwierdzenie transferu domeny {domain}</h1>"
+    "<p>Rejestrator <strong>{registrar}</strong> poprosił o przeniesienie do niego obsługi domeny "
+    "<strong>{domain}</strong>. Jeśli to Twoja decyzja, potwierdź.</p>"
+    '<form method="post" action="'
+    + CONFIRM_PATH
+    + '"><input type="hidden" name="transfer" value="{transfer}">'
+    '<input type="hidden" name="token" value="{token}">'
+    '<button type="submit">Potwierdzam transfer / I confirm the transfer</button></form>'
+)
+CONFIRM_DONE = "<h1>Transfer potwierdzony</h1><p>Domena {domain} przechodzi do nowego rejestratora.</p>"
+CONFIRM_GONE = "<h1>Link nieważny</h1><p>Ten link wygasł, został zastąpiony nowym albo już go użyto.</p>"
+
+
+def _link_values(values: dict[str, list[str]]) -> tuple[int, str]:
+    transfer = (values.get("transfer") or [""])[0]
+    token = (values.get("token") or [""])[0]
+    return (int(transfer) if transfer.isdigit() else 0), token
+
+
 COOKIE_NAME = "EPPSESSIONID"
 COOKIE_PATH = "/registry"
 CONTENT_TYPE = "text/xml; charset=UTF-8"
@@ -72,13 +103,16 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.peer = f"{self.client_address[0]}:{self.client_address[1]}"
         # before a login the connection's own session answers, failed logins and all
-        self.anonymous = Session(peer=self.peer)
+        self.anonymous = Session(peer=self.peer, dialect=self.door.dialect)
 
     def log_message(self, format: str, *args: object) -> None:
         # the request line only; bodies carry passwords and authinfo and are never logged
         logger.debug("sandbox https %s: " + format, self.peer, *args)
 
     def do_POST(self) -> None:
+        if urlsplit(self.path).path == CONFIRM_PATH:
+            self._confirm_transfer()
+            return
         if urlsplit(self.path).path != EPP_PATH:
             self._plain(HTTPStatus.NOT_FOUND)
             return
@@ -122,11 +156,11 @@ class _Handler(BaseHTTPRequestHandler):
         if entry is None:
             if session.client_id is not None:  # logged in just now
                 cookies.append(_set_cookie(self.door._open_session(session)))
-                self.anonymous = Session(peer=self.peer)
+                self.anonymous = Session(peer=self.peer, dialect=self.door.dialect)
             elif token:
                 cookies.append(_delete_cookie())  # a session this registry no longer knows
             if outcome.close:
-                self.anonymous = Session(peer=self.peer)
+                self.anonymous = Session(peer=self.peer, dialect=self.door.dialect)
         elif session.client_id is None or outcome.close:  # logged out
             self.door._end_session(token)
             cookies.append(_delete_cookie())
@@ -140,7 +174,49 @@ class _Handler(BaseHTTPRequestHandler):
         morsel = jar.get(COOKIE_NAME)
         return morsel.value if morsel is not None and morsel.value else None
 
+    # ------------------------------------------------------------------ the subscriber's page
+
+    def _confirmation_page(self) -> None:
+        """GET of the link in the registry's e-mail: what would be confirmed, and a button.
+        Only the POST confirms, so a mail scanner that follows links confirms nothing."""
+        query = parse_qs(urlsplit(self.path).query)
+        transfer_id, token = _link_values(query)
+        transfer = self.door.registry.transfer_waiting(transfer_id, token) if transfer_id else None
+        if transfer is None or transfer.status != "pending":
+            self._page(HTTPStatus.NOT_FOUND, CONFIRM_GONE)
+            return
+        self._page(
+            HTTPStatus.OK,
+            CONFIRM_FORM.format(
+                domain=html.escape(transfer.domain),
+                registrar=html.escape(transfer.requested_by),
+                transfer=transfer.id,
+                token=html.escape(token, quote=True),
+            ),
+        )
+
+    def _confirm_transfer(self) -> None:
+        length = self.headers.get("Content-Length", "")
+        if not length.isdigit() or int(length) > 4096:
+            self._plain(HTTPStatus.BAD_REQUEST, close=True)
+            return
+        form = parse_qs(self.rfile.read(int(length)).decode("ascii", "replace"))
+        transfer_id, token = _link_values(form)
+        try:
+            domain = self.door.registry.confirm_transfer(transfer_id, token)
+        except Refusal:
+            self._page(HTTPStatus.NOT_FOUND, CONFIRM_GONE)
+            return
+        self._page(HTTPStatus.OK, CONFIRM_DONE.format(domain=html.escape(domain)))
+
+    def _page(self, status: HTTPStatus, body: str) -> None:
+        page = PAGE.format(body=body).encode()
+        self._answer(status, page, "text/html; charset=UTF-8")
+
     def _other_method(self) -> None:
+        if self.command in ("GET", "HEAD") and urlsplit(self.path).path == CONFIRM_PATH:
+            self._confirmation_page()
+            return
         if urlsplit(self.path).path != EPP_PATH:
             self._plain(HTTPStatus.NOT_FOUND)
         else:
@@ -204,9 +280,20 @@ class _HttpsServer(ThreadingHTTPServer):
 
 
 class SandboxHttpsServer(SandboxDoor):
+    """NASK's registry as the sandbox plays it: its dialect (.pl only), over HTTPS, with the
+    page the subscriber's confirmation link opens."""
+
     cert_subdirectory = "https"
     thread_name = "sandbox-epp-https"
-    description = "EPP sandbox (HTTPS)"
+    description = "EPP sandbox (HTTPS, NASK)"
+    dialect = NASK
+
+    def start(self) -> int:
+        port = super().start()
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        # the links in the registry's e-mails point here
+        self.store.confirmation_url = f"https://{host}:{port}{CONFIRM_PATH}"
+        return port
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

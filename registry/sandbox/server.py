@@ -55,7 +55,7 @@ class SandboxServer(SandboxDoor):
             return
         with self._tracked(sock):
             sock.settimeout(self.idle_timeout)
-            self._converse(sock, Session(peer=f"{address[0]}:{address[1]}"))
+            self._converse(sock, Session(peer=f"{address[0]}:{address[1]}", dialect=self.dialect))
 
     def _converse(self, sock: ssl.SSLSocket, session: Session) -> None:
         try:

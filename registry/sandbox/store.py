@@ -394,16 +394,17 @@ class SandboxStore:
                 ),
             )
 
-    def send_mail(self, to: str, subject: str, body: str) -> Path:
-        """Write the registry's e-mail to ``mail_dir`` as an .eml file, as a mail catcher would."""
+    def send_mail(self, to: str, subject: str, body: str, *, when: datetime) -> Path:
+        """Write the registry's e-mail to ``mail_dir`` as an .eml file, as a mail catcher would.
+        ``when``: the registry's clock (read in the caller's transaction)."""
         message = EmailMessage()
         message["From"] = "transfer@registry.sandbox.invalid"
         message["To"] = to
         message["Subject"] = subject
-        message["Date"] = format_datetime(self.now())
+        message["Date"] = format_datetime(when)
         message.set_content(body)
         self.mail_dir.mkdir(parents=True, exist_ok=True)
-        path = self.mail_dir / f"{self.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
+        path = self.mail_dir / f"{when:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
         path.write_bytes(bytes(message))
         return path
 

@@ -111,9 +111,11 @@ class TransferCommands:
     @staticmethod
     def _asks_resend(extension: etree._Element, ns: Namespaces) -> bool:
         extdom = ns.extensions.get("extdom")
-        return extdom is not None and extension.find(
-            f"{q(extdom, 'transfer')}/{q(extdom, 'resendConfirmationRequest')}"
-        ) is not None
+        return (
+            extdom is not None
+            and extension.find(f"{q(extdom, 'transfer')}/{q(extdom, 'resendConfirmationRequest')}")
+            is not None
+        )
 
     def _transfer_request(
         self,
@@ -165,7 +167,7 @@ class TransferCommands:
         snapshot = self.transfer_snapshot(db, latest)
         self._queue(db, domain.sponsor, now, self._message_text(domain.tld, "pending"), snapshot)
         if policy.subscriber_confirms:
-            self._ask_subscriber(db, domain, latest)
+            self._ask_subscriber(db, domain, latest, now)
         return Reply(1001, res_data=replies.domain_trn_data(snapshot, ns))
 
     def _resend_confirmation(
@@ -187,10 +189,12 @@ class TransferCommands:
             raise Refusal(2201, "only the registrar that asked may have the confirmation sent again")
         if not check_secret(authinfo_of(transfer, ns.domain) or "", domain.authinfo_hash):
             raise Refusal(2202, "the authInfo does not match", element=where)
-        self._ask_subscriber(db, domain, latest)
+        self._ask_subscriber(db, domain, latest, now)
         return Reply(1000, res_data=replies.domain_trn_data(self.transfer_snapshot(db, latest), ns))
 
-    def _ask_subscriber(self, db: sqlite3.Connection, domain: DomainRow, transfer: TransferRow) -> None:
+    def _ask_subscriber(
+        self, db: sqlite3.Connection, domain: DomainRow, transfer: TransferRow, now: datetime
+    ) -> None:
         """E-mail the subscriber a new confirmation link; an earlier link stops working."""
         token = secrets.token_urlsafe(24)
         db.execute(
@@ -212,6 +216,7 @@ class TransferCommands:
             f"Jeśli nie potwierdzisz do {deadline}, prośba wygaśnie.\n\n"
             f"The registrar {gaining['name']} asked for the domain {domain.name} to be transferred "
             f"to it. To confirm, open the link above. Unconfirmed, the request expires at {deadline}.\n",
+            when=now,
         )
 
     def confirm_transfer(self, transfer_id: int, token: str) -> str:

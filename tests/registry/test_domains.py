@@ -10,15 +10,20 @@ from registry.epp import AuthorizationError, InvalidAuthInfo, ObjectDoesNotExist
 from registry.epp.results import ParameterPolicyError
 
 
-def test_check_tells_taken_free_and_unserved_names(epp_client):
-    data = epp_client().domain_check("kowalski.pl", "wolna-domena-7q.pl", "example.org").data
-    assert data["kowalski.pl"].available is False and data["kowalski.pl"].reason == "In use"
-    assert data["wolna-domena-7q.pl"].available is True
-    assert data["example.org"].available is False
+def test_check_tells_taken_free_and_unserved_names(epp_client, epp_https_client):
+    data = epp_client().domain_check("nowak-design.com", "wolna-domena-7q.com", "kowalski.pl", "x.org").data
+    assert data["nowak-design.com"].available is False and data["nowak-design.com"].reason == "In use"
+    assert data["wolna-domena-7q.com"].available is True
+    # .pl is NASK's: the RFC registry does not keep it, nor anything it has no policy for
+    assert data["kowalski.pl"].available is False and data["kowalski.pl"].reason == "TLD not served here"
+    assert data["x.org"].available is False
+    at_nask = epp_https_client().domain_check("kowalski.pl", "wolna-domena-7q.pl", "nowak-design.com").data
+    assert at_nask["kowalski.pl"].reason == "In use" and at_nask["wolna-domena-7q.pl"].available is True
+    assert at_nask["nowak-design.com"].reason == "TLD not served here"
 
 
-def test_the_sponsor_sees_everything(epp_client):
-    info = epp_client().domain_info("kowalski.pl").data
+def test_the_sponsor_sees_everything(epp_https_client):
+    info = epp_https_client().domain_info("kowalski.pl").data
     now = datetime.now(UTC)
     assert info.sponsor == "regflow" and info.registrant == "C-JKOWALSKI"
     assert info.statuses == ("ok",)
@@ -30,31 +35,44 @@ def test_the_sponsor_sees_everything(epp_client):
     assert now - timedelta(hours=12) < seeded_at <= now
 
 
-def test_another_registrar_sees_only_the_public_part(epp_client):
-    info = epp_client("nordhost").domain_info("kowalski.pl").data
-    assert info.sponsor == "regflow" and info.statuses == ("ok",)
-    assert info.registrant is None and info.created_at is None and info.expires_at is None
+def test_another_registrar_sees_only_the_public_part(epp_client, epp_https_client):
+    for client, name in (
+        (epp_https_client("nordhost"), "kowalski.pl"),
+        (epp_client("nordhost"), "nowak-design.com"),
+    ):
+        info = client.domain_info(name).data
+        assert info.sponsor == "regflow" and info.statuses == ("ok",)
+        assert info.registrant is None and info.created_at is None and info.expires_at is None
 
 
-def test_the_right_authinfo_opens_the_full_info(epp_client):
-    info = epp_client("nordhost").domain_info("kowalski.pl", "Kow-Demo-7Hq2-Lp9x").data
+def test_the_right_authinfo_opens_the_full_info(epp_client, epp_https_client):
+    info = epp_https_client("nordhost").domain_info("kowalski.pl", "Kow-Demo-7Hq2-Lp9x").data
     assert info.registrant == "C-JKOWALSKI" and info.expires_at is not None
+    info = epp_client("nordhost").domain_info("nowak-design.com", "Nowak-Demo-9Rt4-Vc6d").data
+    assert info.registrant == "C-ANOWAK" and info.expires_at is not None
 
 
-def test_a_wrong_authinfo_is_refused(epp_client):
+def test_a_wrong_authinfo_is_refused(epp_https_client):
     with pytest.raises(InvalidAuthInfo) as caught:
-        epp_client("nordhost").domain_info("kowalski.pl", "Not-The-Code-1")
+        epp_https_client("nordhost").domain_info("kowalski.pl", "Not-The-Code-1")
     assert caught.value.code == 2202
 
 
-def test_an_unknown_domain_does_not_exist(epp_client):
+def test_an_unknown_domain_does_not_exist(epp_client, epp_https_client):
     with pytest.raises(ObjectDoesNotExist) as caught:
-        epp_client().domain_info("nie-ma-takiej-domeny.pl")
-    assert caught.value.response.result.ext_values[0].value == "nie-ma-takiej-domeny.pl"
+        epp_client().domain_info("nie-ma-takiej-domeny.com")
+    assert caught.value.response.result.ext_values[0].value == "nie-ma-takiej-domeny.com"
+    # a .pl domain is not at the RFC registry, however real it is at NASK
+    with pytest.raises(ObjectDoesNotExist):
+        epp_client().domain_info("kowalski.pl")
+    with pytest.raises(ObjectDoesNotExist) as caught:
+        epp_https_client().domain_info("nie-ma-takiej-domeny.pl")
+    assert "no such domain" in caught.value.reasons
 
 
-def test_the_idn_is_kept_in_its_a_label(epp_client):
-    assert epp_client().domain_info("xn--tyrower-k0a52e8r.pl").data.name == "xn--tyrower-k0a52e8r.pl"
+def test_the_idn_is_kept_in_its_a_label(epp_https_client):
+    name = "xn--tyrower-k0a52e8r.pl"
+    assert epp_https_client().domain_info(name).data.name == name
 
 
 def test_the_sponsor_sets_and_clears_client_statuses(epp_client, sandbox_domain):

@@ -36,18 +36,18 @@ def registry_events(name: str):
 
 @pytest.mark.django_db
 def test_a_query_is_recorded_with_both_transaction_ids(gateway):
-    result = gateway.domain_info("kowalski.pl")
+    result = gateway.domain_info("nowak-design.com")
     record = RegistryCommand.objects.get(pk=result.record.pk)
     assert record.cl_trid.startswith("regflow-") and record.cl_trid == result.response.trid.client
     assert record.sv_trid.startswith("SBX-") and record.sv_trid == result.response.trid.server
     assert (record.command, record.object_name, record.registrar_client_id) == (
         "domain:info",
-        "kowalski.pl",
+        "nowak-design.com",
         "regflow",
     )
     assert (record.outcome, record.result_code, record.attempts) == (Outcome.SUCCESS, 1000, 1)
     assert record.answered_at is not None
-    assert not registry_events("kowalski.pl").exists()  # queries change nothing: no history
+    assert not registry_events("nowak-design.com").exists()  # queries change nothing: no history
 
 
 @pytest.mark.django_db
@@ -178,8 +178,8 @@ def test_a_refusal_is_returned_again_without_asking_again(gateway, sandbox, sand
 @pytest.mark.django_db
 def test_an_idempotency_key_belongs_to_one_command(gateway, sandbox_domain):
     domain = sandbox_domain()
-    gateway.domain_info("kowalski.pl", idempotency_key="case-21")
-    with pytest.raises(ValueError, match="already used for domain:info kowalski.pl"):
+    gateway.domain_info("nowak-design.com", idempotency_key="case-21")
+    with pytest.raises(ValueError, match="already used for domain:info nowak-design.com"):
         gateway.transfer_request(domain.name, domain.authinfo, idempotency_key="case-21")
 
 
@@ -198,7 +198,7 @@ def test_the_record_is_committed_before_the_registry_sees_the_command(gateway, s
 
     sandbox.command_observer = look
     try:
-        result = gateway.domain_info("kowalski.pl")
+        result = gateway.domain_info("nowak-design.com")
     finally:
         sandbox.command_observer = None
     assert seen[result.record.cl_trid] == [Outcome.PENDING]
@@ -207,7 +207,7 @@ def test_the_record_is_committed_before_the_registry_sees_the_command(gateway, s
 @pytest.mark.django_db(transaction=True)
 def test_the_gateway_refuses_to_run_inside_a_transaction(gateway):
     with pytest.raises(RuntimeError), transaction.atomic():
-        gateway.domain_info("kowalski.pl")
+        gateway.domain_info("nowak-design.com")
     assert not RegistryCommand.objects.exists()
 
 

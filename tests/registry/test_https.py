@@ -17,8 +17,8 @@ from registry.epp import (
     CommandOutcomeUnknown,
     EppClient,
     RegistryUnavailable,
-    frames,
 )
+from registry.epp.frames import NASK_FRAMES
 from registry.epp.framing import FrameError
 from registry.epp.https import HttpsTransport
 from registry.epp.responses import parse_greeting, parse_response
@@ -38,7 +38,7 @@ def free_port() -> int:
 
 def transport_for(door: SandboxHttpsServer, **options) -> HttpsTransport:
     return HttpsTransport(
-        door.url, ca_file=door.cert_path, timeout=5.0, hello_frame=frames.hello(), **options
+        door.url, ca_file=door.cert_path, timeout=5.0, hello_frame=NASK_FRAMES.hello(), **options
     )
 
 
@@ -103,7 +103,7 @@ def test_a_command_without_login_is_refused(sandbox_https):
     transport = transport_for(sandbox_https)
     transport.connect()
     transport.recv_frame()
-    transport.send_frame(frames.domain_info("kowalski.pl", cl_trid="early-1"))
+    transport.send_frame(NASK_FRAMES.domain_info("kowalski.pl", cl_trid="early-1"))
     response = parse_response(transport.recv_frame())
     transport.close()
     assert response.code == 2002 and response.trid.client == "early-1"
@@ -115,14 +115,14 @@ def test_only_the_cookie_makes_the_session(sandbox_https, epp_https_client):
     stranger = transport_for(sandbox_https)  # same door, same connection kind, no cookie
     stranger.connect()
     stranger.recv_frame()
-    stranger.send_frame(frames.domain_info("kowalski.pl", cl_trid="no-cookie-1"))
+    stranger.send_frame(NASK_FRAMES.domain_info("kowalski.pl", cl_trid="no-cookie-1"))
     assert parse_response(stranger.recv_frame()).code == 2002
     stranger.close()
     assert client.domain_info("kowalski.pl").code == 1000
 
 
 def test_a_cookie_the_registry_does_not_know_is_deleted_in_the_refusal(sandbox_https):
-    body = frames.domain_info("kowalski.pl", cl_trid="forged-1")
+    body = NASK_FRAMES.domain_info("kowalski.pl", cl_trid="forged-1")
     context = ssl.create_default_context(cafile=sandbox_https.cert_path)
     conn = http.client.HTTPSConnection("127.0.0.1", sandbox_https.port, context=context, timeout=5)
     try:
@@ -137,7 +137,7 @@ def test_a_cookie_the_registry_does_not_know_is_deleted_in_the_refusal(sandbox_h
 
 
 def test_the_session_cookie_is_secure_httponly_and_scoped_to_the_registry(sandbox_https):
-    login = frames.login(US, PASSWORDS[US], login_security=True, cl_trid="cookie-attrs-1")
+    login = NASK_FRAMES.login(US, PASSWORDS[US], login_security=True, cl_trid="cookie-attrs-1")
     status, headers, body = raw_post(sandbox_https, login)
     assert status == 200 and parse_response(body).code == 1000
     (cookie,) = headers.get_all("Set-Cookie")
@@ -189,14 +189,15 @@ def test_a_closed_connection_is_not_a_lost_session(sandbox_https, epp_https_clie
 
 
 def test_a_lost_answer_to_a_transform_is_not_sent_again(sandbox_https, epp_https_client, sandbox_domain):
-    domain = sandbox_domain(sponsor="nordhost")
+    domain = sandbox_domain(sponsor="nordhost", tld="pl")
     client = epp_https_client()
     sandbox_https.lose_next_answer(US)
     with pytest.raises(CommandOutcomeUnknown) as caught:
         client.transfer_request(domain.name, domain.authinfo)
     assert caught.value.cl_trid.startswith("regflow-")
     assert len(sandbox_https.store.transfers(domain.name)) == 1  # executed once, never resent
-    assert client.transfer_query(domain.name).data.status == "pending"  # and the client goes on
+    # and the client goes on (NASK wants the code with the query too)
+    assert client.transfer_query(domain.name, domain.authinfo).data.status == "pending"
 
 
 def test_a_lost_answer_to_a_query_is_fetched_by_asking_again(sandbox_https, epp_https_client):
@@ -214,8 +215,8 @@ def test_a_lost_answer_to_a_query_is_fetched_by_asking_again(sandbox_https, epp_
 def test_a_registry_that_is_down_is_reported_clearly():
     port = free_port()
     url = f"https://127.0.0.1:{port}/registry/epp"
-    transport = HttpsTransport(url, ca_file=None, timeout=2, hello_frame=frames.hello())
-    client = EppClient(transport, client_id=US, password="not-sent")
+    transport = HttpsTransport(url, ca_file=None, timeout=2, hello_frame=NASK_FRAMES.hello())
+    client = EppClient(transport, client_id=US, password="not-sent", dialect=NASK_FRAMES)
     with pytest.raises(RegistryUnavailable) as caught:
         client.domain_info("kowalski.pl")
     assert str(caught.value) == f"the registry at {url} refused the connection (nothing is listening there)"
@@ -224,32 +225,34 @@ def test_a_registry_that_is_down_is_reported_clearly():
 def test_a_server_certificate_we_do_not_trust_is_refused(sandbox_https, tmp_path):
     other_ca, other_key = tmp_path / "other.pem", tmp_path / "other.key"
     generate_self_signed(other_ca, other_key, common_name="someone else", hosts=["127.0.0.1"])
-    transport = HttpsTransport(sandbox_https.url, ca_file=other_ca, timeout=5, hello_frame=frames.hello())
+    hello = NASK_FRAMES.hello()
+    transport = HttpsTransport(sandbox_https.url, ca_file=other_ca, timeout=5, hello_frame=hello)
     with pytest.raises(RegistryUnavailable, match="presented a certificate that does not verify"):
-        EppClient(transport, client_id=US, password=PASSWORDS[US]).connect()
+        EppClient(transport, client_id=US, password=PASSWORDS[US], dialect=NASK_FRAMES).connect()
 
 
 def test_the_tcp_doors_certificate_does_not_verify_the_https_door(sandbox, sandbox_https):
     assert sandbox_https.cert_path != sandbox.cert_path
-    transport = HttpsTransport(sandbox_https.url, ca_file=sandbox.cert_path, hello_frame=frames.hello())
+    transport = HttpsTransport(sandbox_https.url, ca_file=sandbox.cert_path, hello_frame=NASK_FRAMES.hello())
     with pytest.raises(RegistryUnavailable, match="certificate"):
         transport.connect()
 
 
 def test_a_missing_ca_file_is_a_configuration_error(sandbox_https, tmp_path):
-    transport = HttpsTransport(sandbox_https.url, ca_file=tmp_path / "absent.pem", hello_frame=frames.hello())
+    hello = NASK_FRAMES.hello()
+    transport = HttpsTransport(sandbox_https.url, ca_file=tmp_path / "absent.pem", hello_frame=hello)
     with pytest.raises(ClientConfigurationError, match="absent.pem"):
         transport.connect()
 
 
 def test_a_url_that_is_not_https_is_a_configuration_error():
     with pytest.raises(ClientConfigurationError, match="not an https:// URL"):
-        HttpsTransport("http://registry.dns.pl/registry/epp", ca_file=None, hello_frame=frames.hello())
+        HttpsTransport("http://registry.dns.pl/registry/epp", ca_file=None, hello_frame=NASK_FRAMES.hello())
 
 
 def test_an_http_error_is_unavailability_with_its_status(sandbox_https):
     url = sandbox_https.url.replace("/registry/epp", "/registry/nothing-here")
-    transport = HttpsTransport(url, ca_file=sandbox_https.cert_path, hello_frame=frames.hello())
+    transport = HttpsTransport(url, ca_file=sandbox_https.cert_path, hello_frame=NASK_FRAMES.hello())
     with pytest.raises(RegistryUnavailable, match=r"answered HTTP 404 Not Found"):
         transport.connect()
     assert not transport.connected
@@ -279,8 +282,8 @@ def test_an_answer_larger_than_allowed_is_refused(sandbox_https, epp_https_clien
 
 def test_the_door_takes_posts_to_its_path_and_limits_their_size(sandbox, tmp_path):
     with SandboxHttpsServer(tmp_path, store=sandbox.store, max_frame_size=1000) as door:
-        assert raw_post(door, frames.hello())[0] == 200
-        assert raw_post(door, frames.hello(), path="/other")[0] == 404
+        assert raw_post(door, NASK_FRAMES.hello())[0] == 200
+        assert raw_post(door, NASK_FRAMES.hello(), path="/other")[0] == 404
         status, headers, _ = raw_post(door, b"", method="GET")
         assert (status, headers["Allow"]) == (405, "POST")
         assert raw_post(door, b"<" + b"x" * 2000 + b"/>")[0] == 413
@@ -299,13 +302,13 @@ def test_neither_password_nor_cookie_reaches_the_logs(sandbox_https, epp_https_c
 
 
 @pytest.mark.django_db
-def test_the_gateway_speaks_https_when_configured_to(registry_settings, sandbox_https):
+def test_the_gateway_reaches_nask_over_https_for_a_pl_domain(registry_settings, sandbox_https):
     from registry.gateway import RegistryGateway
 
-    registry_settings.update(TRANSPORT="https", URL=sandbox_https.url, CA_FILE=str(sandbox_https.cert_path))
     before = logins(sandbox_https)
-    with RegistryGateway.from_settings() as gateway:
+    with RegistryGateway.for_domain("kowalski.pl") as gateway:
         assert isinstance(gateway.client.transport, HttpsTransport)
+        assert gateway.profile.key == "nask"
         result = gateway.domain_info("kowalski.pl")
     assert result.data.name == "kowalski.pl"
     record = RegistryCommand.objects.get(pk=result.record.pk)

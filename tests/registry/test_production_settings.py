@@ -16,6 +16,11 @@ REQUIRED = {
     "REGISTRY_CLIENT_ID": "regflow",
     "REGISTRY_PASSWORD": "secret",
     "REGISTRY_CA_FILE": "/etc/ssl/certs/ca-certificates.crt",
+    # .pl is NASK's: its own endpoint, account and CA
+    "REGISTRY_NASK_URL": "https://registry.dns.pl/registry/epp",
+    "REGISTRY_NASK_CLIENT_ID": "regflow-pl",
+    "REGISTRY_NASK_PASSWORD": "secret-pl",
+    "REGISTRY_NASK_CA_FILE": "/etc/ssl/certs/ca-certificates.crt",
 }
 
 
@@ -61,4 +66,12 @@ def test_over_https_production_wants_the_registrys_url_instead_of_host_and_port(
     started = settings_load(
         REGISTRY_TRANSPORT="https", REGISTRY_URL="https://registry.dns.pl/registry/epp", **over_https
     )
+    assert started.returncode == 0, started.stderr[-2000:]
+
+
+def test_without_pl_nask_settings_are_not_asked_for() -> None:
+    rfc_only = {k: v for k, v in REQUIRED.items() if not k.startswith("REGISTRY_NASK_")}
+    refused = settings_load(**rfc_only)
+    assert refused.returncode != 0 and "REGISTRY_NASK_URL" in refused.stderr
+    started = settings_load(REGISTRY_TLDS="com=rfc,net=rfc,eu=rfc", **rfc_only)
     assert started.returncode == 0, started.stderr[-2000:]

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
+import re
 import signal
+import ssl
 import subprocess
 import sys
+import urllib.parse
+import urllib.request
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -14,7 +20,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from registry.epp import EppClient, TcpTlsTransport, frames
+from registry.epp import EppClient, ObjectDoesNotExist, TcpTlsTransport
+from registry.epp.frames import NASK_FRAMES
 from registry.epp.https import HttpsTransport
 from registry.management.commands.registry_sandbox import parse_duration
 from registry.sandbox.seed import seed
@@ -62,10 +69,13 @@ def test_codes_tells_when_a_transfer_replaced_a_code(tmp_path):
             transport = TcpTlsTransport("127.0.0.1", server.port, ca_file=server.cert_path, timeout=5)
             return EppClient(transport, client_id=client_id, password=password)
 
-        with client("regflow", "sandbox-regflow-pw") as us, client("nordhost", "sandbox-nordhost-pw") as them:
-            us.transfer_request("kwiaciarnia-nowak.pl", "Kwiat-Demo-6Jm3-Er8t")
-            them.transfer_approve("kwiaciarnia-nowak.pl")
-    [line] = [line for line in run("codes", "--dir", str(tmp_path)).splitlines() if "kwiaciarnia" in line]
+        with (
+            client("regflow", "sandbox-regflow-pw") as us,
+            client("webpartner", "sandbox-webpartner-pw") as them,
+        ):
+            us.transfer_request("zajac-foto.com", "Zajac-Demo-4Cx1-Hj9k")
+            them.transfer_approve("zajac-foto.com")
+    [line] = [line for line in run("codes", "--dir", str(tmp_path)).splitlines() if "zajac-foto" in line]
     assert line.split()[1:3] == ["regflow", "(replaced)"]
 
 
@@ -110,6 +120,7 @@ def test_run_serves_until_stopped_and_sees_the_clock_move(tmp_path):
             "run",
             "--port",
             "0",
+            "--no-https",
             "--dir",
             str(tmp_path),
             "--seed",
@@ -128,9 +139,9 @@ def test_run_serves_until_stopped_and_sees_the_clock_move(tmp_path):
         port = int(line.split("listening on 127.0.0.1:")[1].split()[0])
         transport = TcpTlsTransport("127.0.0.1", port, ca_file=tmp_path / "cert.pem", timeout=5)
         with EppClient(transport, client_id="regflow", password="sandbox-regflow-pw") as client:
-            client.transfer_request("ogrodnik.pl", "Ogrod-Demo-5Hn2-Qw7e")
+            client.transfer_request("zajac-foto.com", "Zajac-Demo-4Cx1-Hj9k")
             run("clock", "--advance", "5d1h", "--dir", str(tmp_path))  # from this process
-            assert client.transfer_query("ogrodnik.pl").data.status == "serverApproved"
+            assert client.transfer_query("zajac-foto.com").data.status == "serverApproved"
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
         assert "EPP sandbox stopped." in process.stdout.read()
@@ -140,11 +151,14 @@ def test_run_serves_until_stopped_and_sees_the_clock_move(tmp_path):
         process.stdout.close()
 
 
-def test_run_with_https_serves_both_doors_on_one_store(tmp_path):
+def test_run_serves_nask_beside_the_rfc_registry_and_mails_the_subscriber(tmp_path):
+    """Both doors by default, one store: .pl at NASK's over HTTPS, its confirmation e-mail
+    in the mail folder, and the link in it completes the transfer."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "PYTHONUNBUFFERED": "1"}
+    mail_dir = tmp_path / "mail"
     process = subprocess.Popen(
         [sys.executable, "manage.py", "registry_sandbox", "run", "--port", "0", "--https-port", "0"]
-        + ["--dir", str(tmp_path), "--seed"],
+        + ["--dir", str(tmp_path / "sandbox"), "--mail-dir", str(mail_dir), "--seed"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -159,14 +173,36 @@ def test_run_with_https_serves_both_doors_on_one_store(tmp_path):
         tcp_port = int("".join(output).split("listening on 127.0.0.1:")[1].split()[0])
         url = line.split("over HTTPS at ")[1].split()[0]
         assert url.startswith("https://127.0.0.1:") and url.endswith("/registry/epp")
-        https = HttpsTransport(
-            url, ca_file=tmp_path / "https" / "cert.pem", timeout=5, hello_frame=frames.hello()
-        )
-        with EppClient(https, client_id="regflow", password="sandbox-regflow-pw") as client:
-            client.transfer_request("ogrodnik.pl", "Ogrod-Demo-5Hn2-Qw7e")
-        tcp = TcpTlsTransport("127.0.0.1", tcp_port, ca_file=tmp_path / "cert.pem", timeout=5)
-        with EppClient(tcp, client_id="regflow", password="sandbox-regflow-pw") as client:
-            assert client.transfer_query("ogrodnik.pl").data.status == "pending"  # made over HTTPS
+        assert str(mail_dir) in line
+        ca = tmp_path / "sandbox" / "https" / "cert.pem"
+        https = HttpsTransport(url, ca_file=ca, timeout=5, hello_frame=NASK_FRAMES.hello())
+        with EppClient(
+            https, client_id="regflow", password="sandbox-regflow-pw", dialect=NASK_FRAMES
+        ) as nask:
+            assert nask.transfer_request("ogrodnik.pl", "Ogrod-Demo-5Hn2-Qw7e").code == 1001
+            [mail] = mail_dir.glob("*.eml")
+            message = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
+            assert message["To"] == "jan.kowalski@example.pl"  # the registrant's e-mail at the registry
+            link = re.search(r"https://\S+/registry/confirm\S+", message.get_content()).group(0)
+            context = ssl.create_default_context(cafile=ca)
+            page = urllib.request.urlopen(link, context=context, timeout=5).read().decode()
+            assert "ogrodnik.pl" in page and 'method="post"' in page
+            # opening the link confirms nothing: only the button does
+            status = nask.transfer_query("ogrodnik.pl", "Ogrod-Demo-5Hn2-Qw7e").data.status
+            assert status == "pending"
+            form = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(link).query))
+            confirm = urllib.request.Request(
+                link.split("?")[0], data=urllib.parse.urlencode(form).encode(), method="POST"
+            )
+            assert (
+                "potwierdzony" in urllib.request.urlopen(confirm, context=context, timeout=5).read().decode()
+            )
+        tcp = TcpTlsTransport("127.0.0.1", tcp_port, ca_file=tmp_path / "sandbox" / "cert.pem", timeout=5)
+        with EppClient(tcp, client_id="regflow", password="sandbox-regflow-pw") as rfc:
+            assert rfc.domain_info("nowak-design.com").data.sponsor == "regflow"
+            with pytest.raises(ObjectDoesNotExist):
+                rfc.domain_info("ogrodnik.pl")  # not the RFC registry's
+        assert SandboxStore(tmp_path / "sandbox").domain("ogrodnik.pl").sponsor == "regflow"
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
         assert "EPP sandbox stopped." in process.stdout.read()

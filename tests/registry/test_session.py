@@ -77,7 +77,7 @@ def test_commands_before_login_are_refused(sandbox):
     transport = TcpTlsTransport("127.0.0.1", sandbox.port, ca_file=sandbox.cert_path, timeout=5)
     transport.connect()
     transport.recv_frame()
-    transport.send_frame(frames.domain_info("kowalski.pl", cl_trid="early-1"))
+    transport.send_frame(frames.domain_info("nowak-design.com", cl_trid="early-1"))
     response = parse_response(transport.recv_frame())
     transport.close()
     assert response.code == 2002 and response.trid.client == "early-1"
@@ -89,7 +89,7 @@ def test_a_registry_that_is_down_is_reported_clearly():
         TcpTlsTransport("127.0.0.1", port, ca_file=None, timeout=2), client_id="regflow", password="not-sent"
     )
     with pytest.raises(RegistryUnavailable) as caught:
-        client.domain_info("kowalski.pl")
+        client.domain_info("nowak-design.com")
     assert (
         str(caught.value)
         == f"the registry at 127.0.0.1:{port} refused the connection (nothing is listening there)"
@@ -136,9 +136,9 @@ def test_a_missing_ca_file_is_a_configuration_error(sandbox, tmp_path):
 
 def test_the_client_reconnects_after_the_server_closed_the_session(sandbox, epp_client):
     client = epp_client()
-    assert client.domain_info("kowalski.pl").code == 1000
+    assert client.domain_info("nowak-design.com").code == 1000
     assert sandbox.drop_sessions() >= 1
-    assert client.domain_info("kowalski.pl").code == 1000
+    assert client.domain_info("nowak-design.com").code == 1000
     assert client.reconnects == 1
 
 
@@ -146,7 +146,7 @@ def test_a_lost_answer_to_a_query_is_fetched_by_asking_again(sandbox, epp_client
     client = epp_client()
     before = sandbox.commands_handled[("regflow", "domain:info")]
     sandbox.lose_next_answer("regflow")
-    assert client.domain_info("kowalski.pl").data.name == "kowalski.pl"
+    assert client.domain_info("nowak-design.com").data.name == "nowak-design.com"
     assert sandbox.commands_handled[("regflow", "domain:info")] == before + 2
     assert client.reconnects == 1
 
@@ -258,7 +258,7 @@ def test_an_answer_that_breaks_the_schemas_is_a_protocol_error_and_no_session(tm
     server = ScriptedServer(tmp_path, [replies.greeting(datetime.now(UTC)), bad_login_answer])
     try:
         with pytest.raises(RegistryUnavailable, match="no EPP session could be opened") as caught:
-            server.client().domain_info("kowalski.pl")
+            server.client().domain_info("nowak-design.com")
         assert isinstance(caught.value.__cause__, ProtocolError)
         assert not isinstance(caught.value.__cause__, FrameInvalid)
         assert "match the EPP schemas" in str(caught.value)

@@ -141,14 +141,18 @@ def test_a_second_request_while_one_is_pending(epp_client, sandbox_domain):
         ),
         ({"statuses": ("pendingDelete",)}, StatusProhibitsOperation, 2304, "pendingDelete"),
         ({"expires_in_days": -1}, StatusProhibitsOperation, 2304, "expired"),
-        ({"created_days_ago": 3}, StatusProhibitsOperation, 2304, "5-day lock period after registration"),
         (
-            {"transferred_days_ago": 2},
+            {"tld": "com", "created_days_ago": 30},
             StatusProhibitsOperation,
             2304,
-            "5-day lock period after transfer",
+            "60-day lock period after registration",
         ),
-        ({"tld": "com", "created_days_ago": 30}, StatusProhibitsOperation, 2304, "60-day lock period"),
+        (
+            {"tld": "com", "transferred_days_ago": 2},
+            StatusProhibitsOperation,
+            2304,
+            "60-day lock period after transfer",
+        ),
         ({"sponsor": "regflow"}, NotEligibleForTransfer, 2106, "already yours"),
     ],
 )
@@ -170,21 +174,7 @@ def test_a_wrong_authinfo_is_refused(epp_client, sandbox, sandbox_domain):
 
 def test_an_unknown_domain_cannot_be_transferred(epp_client):
     with pytest.raises(ObjectDoesNotExist):
-        epp_client().transfer_request("nie-ma-takiej-7q.pl", "Some-Code-123")
-
-
-@pytest.mark.parametrize(
-    ("name", "code", "reason"),
-    [
-        ("zablokowana.pl", "Blok-Demo-1Zx9-Ty2u", "clientTransferProhibited"),
-        ("usuwana.pl", "Usuw-Demo-9Lk8-Fg6h", "pendingDelete"),
-        ("swieza-domena.pl", "Swieza-Demo-7Vb4-Io3p", "lock period after registration"),
-    ],
-)
-def test_the_demo_domains_that_must_be_refused_are(epp_client, name, code, reason):
-    with pytest.raises(StatusProhibitsOperation) as caught:
-        epp_client().transfer_request(name, code)
-    assert any(reason in r for r in caught.value.reasons)
+        epp_client().transfer_request("nie-ma-takiej-7q.com", "Some-Code-123")
 
 
 def test_the_registry_approves_when_the_window_closes(
@@ -234,8 +224,8 @@ def test_a_requested_period_renews_a_gtld_by_that_many_years(epp_client, sandbox
     assert us.domain_info(domain.name).data.expires_at == before.replace(year=before.year + 2)
 
 
-def test_a_pl_transfer_keeps_the_expiry(epp_client, sandbox_domain):
-    domain = sandbox_domain(tld="pl")
+def test_an_eu_transfer_keeps_the_expiry(epp_client, sandbox_domain):
+    domain = sandbox_domain(tld="eu")
     us, them = epp_client(), epp_client("nordhost")
     before = them.domain_info(domain.name).data.expires_at
     us.transfer_request(domain.name, domain.authinfo)

@@ -59,15 +59,21 @@ class Command(BaseCommand):
         run.add_argument("--host", default="127.0.0.1")
         run.add_argument("--port", type=int, default=int(settings.REGISTRY["PORT"]))
         run.add_argument(
-            "--https",
-            action="store_true",
-            help="Serve EPP over HTTPS with a session cookie too (as NASK does), on the same store.",
+            "--no-https",
+            dest="https",
+            action="store_false",
+            help="Do not serve NASK's door (EPP over HTTPS with a session cookie, .pl only).",
         )
         run.add_argument(
             "--https-port",
             type=int,
             default=None,
-            help="The HTTPS door's port (default: settings.REGISTRY_SANDBOX_HTTPS_PORT); implies --https.",
+            help="NASK's door's port (default: settings.REGISTRY_SANDBOX_HTTPS_PORT).",
+        )
+        run.add_argument(
+            "--mail-dir",
+            default=str(settings.REGISTRY_SANDBOX_MAIL_DIR),
+            help="Where the registry e-mails (NASK's transfer confirmations) go (default: %(default)s).",
         )
         run.add_argument(
             "--seed", action="store_true", help="Seed the demo data first if the sandbox is empty."
@@ -104,11 +110,13 @@ class Command(BaseCommand):
         https_port: int | None,
         seed: bool,
         tick: float,
+        mail_dir: str,
         **_options,
     ) -> None:
-        server = SandboxServer(directory, host, port, tick_seconds=tick)
+        store = SandboxStore(directory, mail_dir=mail_dir)
+        server = SandboxServer(directory, host, port, tick_seconds=tick, store=store)
         doors: list[SandboxDoor] = [server]
-        if https or https_port is not None:
+        if https:
             https_port = settings.REGISTRY_SANDBOX_HTTPS_PORT if https_port is None else https_port
             # the one store: both doors see and change the same registry
             doors.append(
@@ -130,7 +138,8 @@ class Command(BaseCommand):
             )
             for door in doors[1:]:
                 self.stdout.write(
-                    f"EPP sandbox over HTTPS at {door.url} (clients verify it with {door.cert_path})"
+                    f"EPP sandbox over HTTPS at {door.url} (clients verify it with {door.cert_path}); "
+                    f"NASK's e-mails go to {store.mail_dir}"
                 )
             self.stdout.flush()
             stop = threading.Event()
