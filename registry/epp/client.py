@@ -304,8 +304,11 @@ class EppClient:
     def transfer_reject(self, name: str) -> Response:
         return self.execute(cmd.transfer_reject(name))
 
-    def transfer_cancel(self, name: str) -> Response:
-        return self.execute(cmd.transfer_cancel(name))
+    def transfer_cancel(self, name: str, authinfo: str | None = None) -> Response:
+        return self.execute(cmd.transfer_cancel(name, authinfo))
+
+    def transfer_resend_confirmation(self, name: str, authinfo: str) -> Response:
+        return self.execute(cmd.transfer_resend_confirmation(name, authinfo))
 
     def contact_create(self, contact: ContactData, authinfo: str) -> Response:
         return self.execute(cmd.contact_create(contact, authinfo))

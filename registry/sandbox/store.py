@@ -404,7 +404,7 @@ class SandboxStore:
         message["Date"] = format_datetime(when)
         message.set_content(body)
         self.mail_dir.mkdir(parents=True, exist_ok=True)
-        path = self.mail_dir / f"{when:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
+        path = self.mail_dir / f"{when:%Y%m%d-%H%M%S-%f}-{uuid.uuid4().hex[:8]}.eml"
         path.write_bytes(bytes(message))
         return path
 
