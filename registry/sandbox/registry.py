@@ -204,18 +204,21 @@ class SandboxRegistry(DomainCommands, TransferCommands, ContactCommands):
     # ------------------------------------------------------------------ poll
 
     def _poll(self, db: sqlite3.Connection, session: Session, poll: etree._Element) -> Reply:
-        me = session.client_id
+        me, queue = session.client_id, session.dialect.name
         if poll.get("op") == "ack":
             msg_id = poll.get("msgID") or ""
             updated = db.execute(
-                "UPDATE message SET acked_at = ? WHERE id = ? AND registrar = ? AND acked_at IS NULL",
-                (to_db(self.store.now(db)), int(msg_id) if msg_id.isdigit() else -1, me),
+                "UPDATE message SET acked_at = ? WHERE id = ? AND registrar = ? AND registry = ? "
+                "AND acked_at IS NULL",
+                (to_db(self.store.now(db)), int(msg_id) if msg_id.isdigit() else -1, me, queue),
             ).rowcount
             if not updated:
                 raise Refusal(2303, f"no message {msg_id} awaits acknowledgement")
-            return Reply(1000, msgq=QueueState(self._queue_length(db, me), msg_id))
+            return Reply(1000, msgq=QueueState(self._queue_length(db, me, queue), msg_id))
         row = db.execute(
-            "SELECT * FROM message WHERE registrar = ? AND acked_at IS NULL ORDER BY id LIMIT 1", (me,)
+            "SELECT * FROM message WHERE registrar = ? AND registry = ? AND acked_at IS NULL "
+            "ORDER BY id LIMIT 1",
+            (me, queue),
         ).fetchone()
         if row is None:
             return Reply(1300)
@@ -230,7 +233,7 @@ class SandboxRegistry(DomainCommands, TransferCommands, ContactCommands):
         return Reply(
             1301,
             msgq=QueueState(
-                count=self._queue_length(db, me),
+                count=self._queue_length(db, me, queue),
                 id=str(row["id"]),
                 queued_at=datetime.fromisoformat(row["queued_at"]),
                 message=row["text"],
@@ -239,9 +242,10 @@ class SandboxRegistry(DomainCommands, TransferCommands, ContactCommands):
         )
 
     @staticmethod
-    def _queue_length(db: sqlite3.Connection, client_id: str) -> int:
+    def _queue_length(db: sqlite3.Connection, client_id: str, queue: str) -> int:
         return db.execute(
-            "SELECT COUNT(*) FROM message WHERE registrar = ? AND acked_at IS NULL", (client_id,)
+            "SELECT COUNT(*) FROM message WHERE registrar = ? AND registry = ? AND acked_at IS NULL",
+            (client_id, queue),
         ).fetchone()[0]
 
     @staticmethod

@@ -99,6 +99,8 @@ _ADDED_COLUMNS = (
     ("message", "payload", "TEXT"),
     # NASK's extcon:individual: a natural person (1) or an organisation (0)
     ("contact", "individual", "INTEGER"),
+    # whose queue a message is in: each registry (door) has its own, as real registries do
+    ("message", "registry", "TEXT NOT NULL DEFAULT 'rfc'"),
 )
 
 # A sandbox trades hashing cost for speed; the point is that no secret is stored readable.
@@ -408,13 +410,13 @@ class SandboxStore:
         path.write_bytes(bytes(message))
         return path
 
-    def queue_notice(self, registrar: str, text: str, payload: dict) -> None:
+    def queue_notice(self, registrar: str, text: str, payload: dict, *, registry: str = "nask") -> None:
         """Queue a poll message that is not about a transfer (``payload["kind"]`` says which:
-        pollAuthInfo, expData, ...), as the registry's own processes would."""
+        pollAuthInfo, expData, ...), as NASK's own processes would."""
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO message(registrar, queued_at, text, payload) VALUES (?, ?, ?, ?)",
-                (registrar, self.now(db).isoformat(), text, json.dumps(payload)),
+                "INSERT INTO message(registrar, queued_at, text, payload, registry) VALUES (?, ?, ?, ?, ?)",
+                (registrar, self.now(db).isoformat(), text, json.dumps(payload), registry),
             )
 
     # ------------------------------------------------------------------ reading, for people and tests
@@ -433,8 +435,11 @@ class SandboxStore:
         row = self.domain(name)
         return row is not None and check_secret(authinfo, row.authinfo_hash)
 
-    def pending_messages(self, client_id: str) -> int:
+    def pending_messages(self, client_id: str, registry: str | None = None) -> int:
+        """Messages waiting for ``client_id``, at one registry's door or at both."""
         with self.transaction() as db:
             return db.execute(
-                "SELECT COUNT(*) FROM message WHERE registrar = ? AND acked_at IS NULL", (client_id,)
+                "SELECT COUNT(*) FROM message WHERE registrar = ? AND acked_at IS NULL "
+                "AND (? IS NULL OR registry = ?)",
+                (client_id, registry, registry),
             ).fetchone()[0]

@@ -306,9 +306,10 @@ class TransferCommands:
         text: str,
         snapshot: dict[str, str | None],
     ) -> None:
+        registry = POLICIES[snapshot["name"].rsplit(".", 1)[-1]].dialect.name
         db.execute(
-            "INSERT INTO message(registrar, queued_at, text, transfer) VALUES (?, ?, ?, ?)",
-            (registrar, when.isoformat(), text, json.dumps(snapshot)),
+            "INSERT INTO message(registrar, queued_at, text, transfer, registry) VALUES (?, ?, ?, ?, ?)",
+            (registrar, when.isoformat(), text, json.dumps(snapshot), registry),
         )
 
     def settle_due_transfers(self) -> int:

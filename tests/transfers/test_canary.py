@@ -84,7 +84,7 @@ def test_the_canary_code_is_nowhere(
     task_prerun.connect(on_prerun, weak=False)
     try:
         now = sandbox.store.now()
-        name = f"canary-{uuid.uuid4().hex[:10]}.pl"
+        name = f"canary-{uuid.uuid4().hex[:10]}.eu"
         sandbox.store.add_domain(
             name,
             sponsor="nordhost",

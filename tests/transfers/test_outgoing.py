@@ -34,7 +34,7 @@ def requested_away(world, jobs, customer, domain, epp_client) -> Transfer:
 def test_issued_code_is_strong_set_at_the_registry_shown_once_and_not_kept(
     transfer_world, customer_a, customer_b, registrant_a
 ):
-    domain = transfer_world.outgoing_domain(registrant_a)
+    domain = transfer_world.outgoing_domain(registrant_a, tld="pl")  # set at NASK, over HTTPS
     with pytest.raises(Refused):
         issue_authinfo(domain=domain, actor=customer_b, channel=Channel.WEB)
     code = issue_authinfo(domain=domain, actor=customer_a, channel=Channel.WEB)
@@ -59,18 +59,23 @@ def test_issued_code_is_strong_set_at_the_registry_shown_once_and_not_kept(
     assert AuthInfoCode.objects.get(pk=issued.pk).reset_reason == AuthInfoCode.ResetReason.REPLACED
 
 
-def test_an_expired_code_is_reset_at_the_registry(transfer_world, customer_a, registrant_a):
-    domain = transfer_world.outgoing_domain(registrant_a)
+@pytest.mark.parametrize("tld", ["eu", "pl"])
+def test_an_expired_code_is_reset_at_the_registry(transfer_world, customer_a, registrant_a, tld):
+    domain = transfer_world.outgoing_domain(registrant_a, tld=tld)
     code = issue_authinfo(domain=domain, actor=customer_a, channel=Channel.WEB)
     process_registry()
     assert AuthInfoCode.objects.get().reset_at is None
-    AuthInfoCode.objects.update(expires_at=AuthInfoCode.objects.get().expires_at - timedelta(days=31))
+    AuthInfoCode.objects.update(expires_at=AuthInfoCode.objects.get().expires_at - timedelta(days=41))
     process_registry()
     issued = AuthInfoCode.objects.get()
     assert issued.reset_reason == AuthInfoCode.ResetReason.EXPIRED
     assert not transfer_world.sandbox.store.authinfo_matches(domain.name, code)
-    # Unset the way RFC 9154 says (<domain:null/>), not replaced by another code.
-    assert transfer_world.sandbox.store.domain(domain.name).authinfo_hash is None
+    if tld == "eu":
+        # Unset the way RFC 9154 says (<domain:null/>), not replaced by another code.
+        assert transfer_world.sandbox.store.domain(domain.name).authinfo_hash is None
+    else:
+        # NASK has no <domain:null/>: a code nobody was told takes its place
+        assert transfer_world.sandbox.store.domain(domain.name).authinfo_hash is not None
 
 
 def test_lock_and_unlock(transfer_world, customer_a, registrant_a, epp_client):
