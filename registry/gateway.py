@@ -36,6 +36,7 @@ from .epp.client import EppClient
 from .epp.commands import Command
 from .epp.data import ContactData, ResData
 from .epp.framelog import FrameLog
+from .epp.pool import SessionPool, breaks_session
 from .epp.reconcile import was_executed
 from .epp.results import (
     CommandOutcomeUnknown,
@@ -96,12 +97,20 @@ class CommandResult:
 
 
 class RegistryGateway:
-    def __init__(self, client: EppClient) -> None:
+    def __init__(self, client: EppClient, pool: SessionPool | None = None) -> None:
         self.client = client
+        # the pool the client is borrowed from; close() gives it back there
+        self._pool = pool
+        self._session_broken = False
+        self._closed = False
 
     @classmethod
     def from_settings(cls, config: Mapping[str, Any] | None = None) -> RegistryGateway:
-        return cls(client_from_settings(config))
+        """A gateway on a session borrowed from this process's pool (``registry.sessions``)."""
+        from .sessions import pool_for
+
+        pool = pool_for(config)
+        return cls(pool.checkout(), pool)
 
     def __enter__(self) -> RegistryGateway:
         return self
@@ -110,7 +119,13 @@ class RegistryGateway:
         self.close()
 
     def close(self) -> None:
-        self.client.close()
+        if self._closed:
+            return  # a borrowed client may be someone else's by now
+        self._closed = True
+        if self._pool is not None:
+            self._pool.checkin(self.client, broken=self._session_broken)
+        else:
+            self.client.close()
 
     # ------------------------------------------------------------------ the one way in
 
@@ -203,7 +218,7 @@ class RegistryGateway:
             )
         record.refresh_from_db()
         try:
-            response = self.client.execute(command, cl_trid=record.cl_trid)
+            response = self._over_the_wire(command, record.cl_trid)
         except EppError as exc:
             if exc.cl_trid not in (record.cl_trid, None):
                 # The refusal answered something else (our login): this command never left.
@@ -229,6 +244,14 @@ class RegistryGateway:
             raise
         self._record(record, command, actor, channel, outcome=Outcome.SUCCESS, response=response)
         return CommandResult(record, response)
+
+    def _over_the_wire(self, command: Command, cl_trid: str) -> Response:
+        try:
+            return self.client.execute(command, cl_trid=cl_trid)
+        except BaseException as exc:
+            # a session that failed under a command is not lent to the next one
+            self._session_broken = self._session_broken or breaks_session(exc)
+            raise
 
     def _record(
         self,
