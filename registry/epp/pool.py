@@ -225,6 +225,7 @@ class SessionPool:
                         self._lent[id(entry.client)] = entry
                 if entry is not None:
                     logger.debug("new EPP session for %s", self.name)
+                    self._ensure_keeper()  # its slot is renewed while it is lent, too
                     return entry.client
                 waited_for_slot = True
             remaining = deadline - time.monotonic()

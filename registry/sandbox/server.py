@@ -81,6 +81,10 @@ class SandboxServer:
         # frames handled, by client ID and command name; tests read it to prove a frame was not sent
         self.commands_handled: Counter[tuple[str | None, str]] = Counter()
         self.command_observer: CommandObserver | None = None
+        # logged-in sessions by client ID: open now, and the most open at once (tests read it
+        # to prove a limit on sessions held)
+        self.sessions_open: Counter[str] = Counter()
+        self.sessions_peak: Counter[str] = Counter()
         self._server: _ThreadingServer | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
@@ -205,12 +209,24 @@ class SandboxServer:
             closed.set()
 
     def _converse(self, sock: ssl.SSLSocket, session: Session) -> None:
+        logged_in_as = None
         try:
             write_frame(sock, self.registry.greeting())
             while not self._stopping.is_set():
                 data = read_frame(sock, self.max_frame_size)
                 outcome = self.registry.handle(session, data)
                 self.commands_handled[(outcome.client_id, outcome.command)] += 1
+                if logged_in_as is None and session.client_id is not None:
+                    logged_in_as = session.client_id
+                    with self._lock:
+                        self.sessions_open[logged_in_as] += 1
+                        self.sessions_peak[logged_in_as] = max(
+                            self.sessions_peak[logged_in_as], self.sessions_open[logged_in_as]
+                        )
+                if outcome.close and logged_in_as is not None:
+                    # counted as ended before the client can read the answer and open another
+                    self._session_ended(logged_in_as)
+                    logged_in_as = None
                 if self.command_observer is not None:
                     self.command_observer(outcome.client_id, outcome.command, outcome.cl_trid)
                 if self._take_lost_answer(outcome.client_id, outcome.command):
@@ -223,3 +239,10 @@ class SandboxServer:
             logger.debug("sandbox session %s ended: %s", session.peer, exc)
         except Exception:
             logger.exception("sandbox session %s failed", session.peer)
+        finally:
+            if logged_in_as is not None:
+                self._session_ended(logged_in_as)
+
+    def _session_ended(self, client_id: str) -> None:
+        with self._lock:
+            self.sessions_open[client_id] -= 1
