@@ -147,7 +147,7 @@ def test_after_the_registry_dropped_every_session_the_next_command_logs_in_again
 def test_with_one_session_allowed_a_second_worker_waits_for_it(own_registrar, sandbox):
     client_id = own_registrar["CLIENT_ID"]
     config = {**own_registrar, "MAX_SESSIONS": 1, "KEEPALIVE": 0.4}
-    start = time.time() + 6  # both processes ask at the same moment, once Django is up
+    start = time.time() + 4  # both processes ask at the same moment, once Django is up
     workers = [spawn(config, "--hold", "1.5", "--start-at", str(start)) for _ in range(2)]
     first, second = sorted((finished(w) for w in workers), key=lambda r: r["got"])
     assert abs(first["asked"] - second["asked"]) < 0.5 and second["asked"] < first["done"]
