@@ -146,6 +146,8 @@ class SessionPool:
         self._cond = threading.Condition(threading.Lock())
         self._idle: list[_Entry] = []
         self._lent: dict[int, _Entry] = {}
+        # lent when the pool was closed: each ends, with its slot, when it comes back
+        self._retired: dict[int, _Entry] = {}
         self._opening = 0
         self._stop = threading.Event()
         self._keeper: threading.Thread | None = None
@@ -158,7 +160,7 @@ class SessionPool:
     def _after_fork(self) -> None:
         # The parent's sockets and slots are the parent's: closing our copies of the sockets
         # sends nothing (no logout, no TLS close_notify); the slots are left alone.
-        for entry in [*self._idle, *self._lent.values()]:
+        for entry in [*self._idle, *self._lent.values(), *self._retired.values()]:
             with contextlib.suppress(OSError):
                 entry.client.transport.close()
         self._start_empty()
@@ -260,14 +262,17 @@ class SessionPool:
         if self._pid != os.getpid():
             return  # lent by the parent process: its socket is not ours to use or close
         with self._cond:
+            retired = self._retired.pop(id(client), None)
             entry = self._lent.pop(id(client), None)
             keep = entry is not None and not broken and not entry.doomed and _alive(client)
             if keep:
                 entry.idle_since = time.monotonic()
                 self._idle.append(entry)
             self._cond.notify()
-        if entry is None:
-            # Lent before close(): the pool no longer knows it, so it ends here.
+        if retired is not None:
+            _end(retired, log_out=not broken)
+        elif entry is None:
+            # not lent by this pool (or lent before a fork): it ends here
             with contextlib.suppress(RegistryError, OSError):
                 client.close()
         elif not keep:
@@ -292,15 +297,13 @@ class SessionPool:
         self._stop.set()
         with self._cond:
             idle, self._idle = self._idle, []
-            lent, self._lent = self._lent, {}
+            # A lent client is in another thread's hands: it ends when it comes back, and
+            # gives its slot back only then, so that the cap holds meanwhile.
+            self._retired.update(self._lent)
+            self._lent = {}
             self._cond.notify_all()
         for entry in idle:
             _end(entry)
-        # A lent client is in another thread's hands: it is closed when it comes back (its
-        # slot with it).
-        for entry in lent.values():
-            with contextlib.suppress(Exception):
-                entry.lease.release()
         keeper, self._keeper = self._keeper, None
         if keeper is not None and keeper is not threading.current_thread():
             keeper.join(timeout=5)

@@ -21,7 +21,7 @@ from registry.epp.pool import SessionPool
 from registry.gateway import RegistryGateway
 from registry.models import RegistryCommand, RegistrySessionSlot
 from registry.sandbox.server import SandboxServer
-from registry.sessions import pool_for
+from registry.sessions import close_pools, pool_for
 
 from ..fixtures.worker import _database_url
 
@@ -199,6 +199,23 @@ def test_a_refused_login_does_not_poison_the_pool(own_registrar, sandbox):
     # one session for both commands (the sandbox counts a refused login as no one's)
     assert logins(sandbox, client_id) == 1
     assert pool_for().size == 1
+
+
+@pytest.mark.django_db
+def test_pools_closed_while_a_session_is_lent_end_it_when_it_comes_back(own_registrar, sandbox):
+    client_id = own_registrar["CLIENT_ID"]
+    idle, lent = RegistryGateway.from_settings(), RegistryGateway.from_settings()
+    idle.domain_info("kowalski.pl")
+    lent.domain_info("kowalski.pl")
+    idle.close()
+    assert sandbox.sessions_open[client_id] == 2
+    close_pools()  # as at a worker's shutdown
+    assert sandbox.sessions_open[client_id] == 1  # the idle one logged out, the lent one not yet
+    assert lent.domain_info("kowalski.pl").response.code == 1000  # its holder may finish
+    assert RegistrySessionSlot.objects.filter(registrar_client_id=client_id).count() == 1
+    lent.close()
+    assert sandbox.sessions_open[client_id] == 0
+    assert not RegistrySessionSlot.objects.filter(registrar_client_id=client_id).exists()
 
 
 # ---------------------------------------------------------------------------- the pool alone
