@@ -23,6 +23,7 @@ def main() -> None:
     parser.add_argument("--start-at", type=float, default=0.0, help="wall-clock time to begin at")
     parser.add_argument("--hold", type=float, default=0.0, help="seconds to keep one session lent")
     parser.add_argument("--hang", action="store_true", help="keep a session lent until killed")
+    parser.add_argument("--idle", action="store_true", help="keep the session idle in the pool until killed")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
@@ -41,6 +42,11 @@ def main() -> None:
             gateway.domain_info(args.domain)
             print("ready", flush=True)
             time.sleep(3600)
+    if args.idle:
+        with RegistryGateway.from_settings() as gateway:
+            gateway.domain_info(args.domain)
+        print("ready", flush=True)
+        time.sleep(3600)
     if args.hold:
         report["asked"] = time.time()
         with RegistryGateway.from_settings() as gateway:

@@ -181,6 +181,27 @@ def test_a_killed_workers_slot_is_taken_over_once_stale(own_registrar, settings,
     assert taken.holder.split(":")[1] == str(os.getpid())
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_gives_back_an_idle_session_when_another_waits_for_one(own_registrar, settings, sandbox):
+    client_id = own_registrar["CLIENT_ID"]
+    settings.REGISTRY = {**own_registrar, "MAX_SESSIONS": 1, "KEEPALIVE": 0.4, "SESSION_WAIT": 5.0}
+    worker = spawn(settings.REGISTRY, "--idle")
+    try:
+        assert worker.stdout.readline().strip() == "ready"
+        assert sandbox.sessions_open[client_id] == 1
+        began = time.monotonic()
+        with RegistryGateway.from_settings() as gateway:
+            assert gateway.domain_info("kowalski.pl").response.code == 1000
+        assert time.monotonic() - began < 3
+        # The worker lives on (renewing its slot, so nothing went stale) and yet its session had
+        # ended before ours began: it gave it back on being asked.
+        assert worker.poll() is None
+        assert sandbox.sessions_peak[client_id] == 1
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+
+
 @pytest.mark.django_db
 def test_a_refused_login_does_not_poison_the_pool(own_registrar, sandbox):
     client_id = own_registrar["CLIENT_ID"]
