@@ -193,6 +193,7 @@ class SessionPool:
         waited_for_slot = False
         while True:
             dead: list[_Entry] = []
+            replaced: _Entry | None = None
             with self._cond:
                 entry = None
                 while self._idle:
@@ -203,7 +204,8 @@ class SessionPool:
                     dead.append(candidate)
                 if entry is None and dead:
                     # A session the registry closed while idle: its slot goes to a new client.
-                    entry = _Entry(self.factory(), dead.pop().lease)
+                    replaced = dead.pop()
+                    entry = _Entry(self.factory(), replaced.lease)
                 if entry is not None:
                     self._lent[id(entry.client)] = entry
                 may_open = entry is None and self._size() < self.max_size
@@ -211,6 +213,8 @@ class SessionPool:
                     self._opening += 1
             for gone in dead:
                 _end(gone)
+            if replaced is not None:
+                replaced.client.transport.close()  # its slot lives on with the new client
             if entry is not None:
                 return entry.client
             if may_open:
@@ -254,6 +258,8 @@ class SessionPool:
             return _Unlimited()
         try:
             return self.slot_claimer()
+        except RuntimeError:
+            raise  # a claim where none may be made (inside a transaction): a mistake, not an outage
         except Exception as exc:
             raise RegistryUnavailable(f"no session slot for {self.name} could be taken: {exc}") from exc
 
