@@ -8,7 +8,8 @@ sessions open (``max_size``) and lends them out one at a time::
         client.domain_info("example.pl")
 
 A lent client that failed under a command (``RegistryUnavailable``, ``ProtocolError``,
-``CommandOutcomeUnknown``) is closed, never lent again. A new client logs in on its first
+``CommandOutcomeUnknown``, anything but the registry's answer: ``breaks_session``) is closed,
+never lent again. A new client logs in on its first
 command, so that a refused login or a registry that is down is reported against the
 command it stopped, as for any ``EppClient``.
 
@@ -41,13 +42,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .client import EppClient
-from .results import CommandFailed, CommandOutcomeUnknown, ProtocolError, RegistryError, RegistryUnavailable
+from .results import EppError, FrameInvalid, RegistryError, RegistryUnavailable
 
 logger = logging.getLogger(__name__)
-
-# A session that failed under one of these is not lent out again. (A 2400, CommandFailed, is
-# the registry failing on its side; the session itself is fine.)
-SESSION_BREAKERS = (RegistryUnavailable, ProtocolError, CommandOutcomeUnknown)
 
 
 class Renewal(enum.Enum):
@@ -77,7 +74,15 @@ class _Unlimited:
 
 
 def breaks_session(exc: BaseException) -> bool:
-    return isinstance(exc, SESSION_BREAKERS) and not isinstance(exc, CommandFailed)
+    """Whether a session that raised ``exc`` under a command must not be lent again.
+
+    Only a whole answer from the registry (a refusal, a 2400 ``CommandFailed``) or a frame of
+    ours refused before it left (``FrameInvalid``) leave it in step. A lost connection or answer
+    (``RegistryUnavailable``, ``CommandOutcomeUnknown``), an answer that was not EPP
+    (``ProtocolError``), or anything that interrupted the wait for an answer (a task's time
+    limit) may leave an answer unread on the wire for the next borrower to take for its own.
+    """
+    return not isinstance(exc, (EppError, FrameInvalid))
 
 
 @dataclass(eq=False)

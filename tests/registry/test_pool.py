@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from registry.epp import EppClient, LoginRefused, RegistryUnavailable, TcpTlsTransport
+from registry.epp import CommandOutcomeUnknown, EppClient, LoginRefused, RegistryUnavailable, TcpTlsTransport
 from registry.epp.pool import SessionPool
+from registry.epp.results import CommandFailed
 from registry.gateway import RegistryGateway
 from registry.models import RegistryCommand, RegistrySessionSlot
 from registry.sandbox.server import SandboxServer
@@ -220,6 +221,26 @@ def test_a_refused_login_does_not_poison_the_pool(own_registrar, sandbox):
     # one session for both commands (the sandbox counts a refused login as no one's)
     assert logins(sandbox, client_id) == 1
     assert pool_for().size == 1
+
+
+@pytest.mark.django_db
+def test_a_session_whose_answer_was_lost_is_closed_one_that_got_a_2400_is_kept(
+    own_registrar, sandbox, sandbox_domain
+):
+    client_id = own_registrar["CLIENT_ID"]
+    domain = sandbox_domain(sponsor="nordhost")
+    sandbox.store.fail_next(client_id, "domain:info")
+    with pytest.raises(CommandFailed), RegistryGateway.from_settings() as gateway:
+        gateway.domain_info(domain.name)
+    assert pool_for().size == 1 and logins(sandbox, client_id) == 1  # the registry's answer: kept
+    sandbox.lose_next_answer(client_id)
+    with pytest.raises(CommandOutcomeUnknown), RegistryGateway.from_settings() as gateway:
+        gateway.transfer_request(domain.name, domain.authinfo)
+    assert pool_for().size == 0  # closed, never lent again
+    assert not RegistrySessionSlot.objects.filter(registrar_client_id=client_id).exists()
+    with RegistryGateway.from_settings() as gateway:
+        assert gateway.transfer_query(domain.name).data.status == "pending"
+    assert logins(sandbox, client_id) == 2
 
 
 @pytest.mark.django_db
