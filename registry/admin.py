@@ -1,12 +1,13 @@
 """Configuration by superusers: registrars, the TLDs we serve, domains; registry commands
-are shown read-only, since they are what we sent and what the registry answered."""
+are shown read-only, since they are what we sent and what the registry answered, and so are
+the session slots, which the workers keep themselves."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Domain, Registrar, RegistryCommand, Tld
+from .models import Domain, Registrar, RegistryCommand, RegistrySessionSlot, Tld
 
 
 @admin.register(Registrar)
@@ -48,6 +49,21 @@ class RegistryCommandAdmin(admin.ModelAdmin):
     list_filter = ("outcome", "command", "registrar_client_id")
     search_fields = ("cl_trid", "sv_trid", "object_name")
     date_hierarchy = "sent_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(RegistrySessionSlot)
+class RegistrySessionSlotAdmin(admin.ModelAdmin):
+    list_display = ("registrar_client_id", "slot", "holder", "claimed_at", "heartbeat_at", "wanted_at")
+    list_filter = ("registrar_client_id",)
 
     def has_add_permission(self, request) -> bool:
         return False

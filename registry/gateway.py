@@ -37,6 +37,7 @@ from .epp.commands import Command
 from .epp.data import ContactData, ResData
 from .epp.framelog import FrameLog
 from .epp.https import HttpsTransport
+from .epp.pool import SessionPool, breaks_session
 from .epp.reconcile import was_executed
 from .epp.results import (
     CommandOutcomeUnknown,
@@ -131,17 +132,29 @@ class CommandResult:
 
 
 class RegistryGateway:
-    def __init__(self, client: EppClient, profile: RegistryProfile = profiles.RFC) -> None:
+    def __init__(
+        self, client: EppClient, profile: RegistryProfile = profiles.RFC, pool: SessionPool | None = None
+    ) -> None:
         self.client = client
         self.profile = profile
+        # the pool the client is borrowed from; close() gives it back there
+        self._pool = pool
+        self._session_broken = False
+        self._closed = False
 
     @classmethod
-    def from_settings(cls, config: Mapping[str, Any] | None = None) -> RegistryGateway:
-        return cls(client_from_settings(config))
+    def from_settings(
+        cls, config: Mapping[str, Any] | None = None, profile: RegistryProfile = profiles.RFC
+    ) -> RegistryGateway:
+        """A gateway on a session borrowed from this process's pool (``registry.sessions``)."""
+        from .sessions import pool_for
+
+        pool = pool_for(config, profile)
+        return cls(pool.checkout(), profile, pool)
 
     @classmethod
     def for_profile(cls, profile: RegistryProfile) -> RegistryGateway:
-        return cls(client_from_settings(profile.connection(), profile), profile)
+        return cls.from_settings(profile.connection(), profile)
 
     @classmethod
     def for_domain(cls, domain_name: str) -> RegistryGateway:
@@ -155,7 +168,13 @@ class RegistryGateway:
         self.close()
 
     def close(self) -> None:
-        self.client.close()
+        if self._closed:
+            return  # a borrowed client may be someone else's by now
+        self._closed = True
+        if self._pool is not None:
+            self._pool.checkin(self.client, broken=self._session_broken)
+        else:
+            self.client.close()
 
     # ------------------------------------------------------------------ the one way in
 
@@ -248,7 +267,7 @@ class RegistryGateway:
             )
         record.refresh_from_db()
         try:
-            response = self.client.execute(command, cl_trid=record.cl_trid)
+            response = self._over_the_wire(command, record.cl_trid)
         except EppError as exc:
             if exc.cl_trid not in (record.cl_trid, None):
                 # The refusal answered something else (our login): this command never left.
@@ -274,6 +293,14 @@ class RegistryGateway:
             raise
         self._record(record, command, actor, channel, outcome=Outcome.SUCCESS, response=response)
         return CommandResult(record, response)
+
+    def _over_the_wire(self, command: Command, cl_trid: str) -> Response:
+        try:
+            return self.client.execute(command, cl_trid=cl_trid)
+        except BaseException as exc:
+            # a session that failed under a command is not lent to the next one
+            self._session_broken = self._session_broken or breaks_session(exc)
+            raise
 
     def _record(
         self,

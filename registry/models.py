@@ -187,3 +187,32 @@ class RegistryCommand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.command} {self.object_name} [{self.cl_trid}]"
+
+
+class RegistrySessionSlot(models.Model):
+    """One of the EPP sessions a registrar may hold at once (``REGISTRY["MAX_SESSIONS"]``),
+    taken by whichever worker process opens a session and renewed while the session lives.
+
+    The registry counts our sessions across all our machines; these rows are how the workers
+    agree on the count. A slot whose heartbeat stopped (the worker was killed) is taken over
+    once it is stale."""
+
+    registrar_client_id = models.CharField(_("as registrar"), max_length=16)
+    slot = models.PositiveSmallIntegerField(_("slot"))
+    holder = models.CharField(_("held by"), max_length=200, help_text=_("host:process:session"))
+    claimed_at = models.DateTimeField(_("taken"))
+    heartbeat_at = models.DateTimeField(_("last renewed"))
+    # Set by a worker that found every slot taken: holders with an idle session give one back.
+    wanted_at = models.DateTimeField(_("wanted by another worker"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registry session slot")
+        verbose_name_plural = _("registry session slots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registrar_client_id", "slot"], name="registry_session_slot_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registrar_client_id} #{self.slot} ({self.holder})"

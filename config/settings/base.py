@@ -218,6 +218,14 @@ REGISTRY = {
     # Check every frame the registry sends against the shipped XSDs (the tests turn it on; a
     # registry that answers with extensions of its own needs their schemas first).
     "VALIDATE_RESPONSES": env_bool("REGISTRY_VALIDATE_RESPONSES", False),
+    # Sessions kept logged in (registry.sessions): per worker process, and per registrar across
+    # all processes and machines (the registry's own limit, or less).
+    "POOL_SIZE": int(os.environ.get("REGISTRY_POOL_SIZE", "2")),
+    "MAX_SESSIONS": int(os.environ.get("REGISTRY_MAX_SESSIONS", "4")),
+    # Seconds an idle session waits for a <hello>: below the registry's idle timeout.
+    "KEEPALIVE": float(os.environ.get("REGISTRY_KEEPALIVE", "60")),
+    # Seconds a command waits for a session when all are in use.
+    "SESSION_WAIT": float(os.environ.get("REGISTRY_SESSION_WAIT", "20")),
 }
 # The .pl registry (NASK): EPP over HTTPS, a POST per frame, the session in a cookie.
 REGISTRY_NASK = {

@@ -16,6 +16,8 @@ import logging
 import socket
 import socketserver
 import ssl
+from collections import Counter
+from typing import Any
 
 from registry.epp.framing import ConnectionClosed, FrameError, read_frame, write_frame
 
@@ -42,6 +44,13 @@ class _ThreadingServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
 
 
 class SandboxServer(SandboxDoor):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # logged-in sessions by client ID: open now, and the most open at once (tests read it
+        # to prove a limit on sessions held)
+        self.sessions_open: Counter[str] = Counter()
+        self.sessions_peak: Counter[str] = Counter()
+
     def _make_server(self) -> _ThreadingServer:
         return _ThreadingServer((self.host, self.requested_port), self)
 
@@ -58,12 +67,20 @@ class SandboxServer(SandboxDoor):
             self._converse(sock, Session(peer=f"{address[0]}:{address[1]}", dialect=self.dialect))
 
     def _converse(self, sock: ssl.SSLSocket, session: Session) -> None:
+        logged_in_as = None
         try:
             write_frame(sock, self.registry.greeting())
             while not self._stopping.is_set():
                 outcome = self._execute(session, read_frame(sock, self.max_frame_size))
+                if logged_in_as is None and session.client_id is not None:
+                    logged_in_as = session.client_id
+                    self._session_began(logged_in_as)
                 if outcome is None:
                     return
+                if outcome.close and logged_in_as is not None:
+                    # counted as ended before the client can read the answer and open another
+                    self._session_ended(logged_in_as)
+                    logged_in_as = None
                 write_frame(sock, outcome.reply)
                 if outcome.close:
                     return
@@ -71,3 +88,15 @@ class SandboxServer(SandboxDoor):
             logger.debug("sandbox session %s ended: %s", session.peer, exc)
         except Exception:
             logger.exception("sandbox session %s failed", session.peer)
+        finally:
+            if logged_in_as is not None:
+                self._session_ended(logged_in_as)
+
+    def _session_began(self, client_id: str) -> None:
+        with self._lock:
+            self.sessions_open[client_id] += 1
+            self.sessions_peak[client_id] = max(self.sessions_peak[client_id], self.sessions_open[client_id])
+
+    def _session_ended(self, client_id: str) -> None:
+        with self._lock:
+            self.sessions_open[client_id] -= 1
