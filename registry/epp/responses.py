@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from lxml import etree
@@ -24,15 +25,35 @@ from .results import (
     MessageQueue,
     ProtocolError,
     Response,
+    ResponseDataInvalid,
     Result,
     TransactionId,
 )
 from .safexml import parse_xml
 
+# What a malformed answer makes the parsing code below raise; each becomes a ProtocolError,
+# so that callers see one kind of failure for anything the peer got wrong.
+_MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError)
+
+# RFC 5731 section 2.5 / RFC 5733 section 2.7: the values a trStatus may have.
+TRANSFER_STATUSES = frozenset(
+    {"clientApproved", "clientCancelled", "clientRejected", "pending", "serverApproved", "serverCancelled"}
+)
+
 
 def parse_datetime(text: str) -> datetime:
-    value = datetime.fromisoformat(text.strip())
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except _MALFORMED:
+        raise ProtocolError("a date in the response is not an ISO 8601 date and time") from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _integer(text: str | None, what: str) -> int:
+    try:
+        return int((text or "").strip())
+    except ValueError:
+        raise ProtocolError(f"{what} is not a number") from None
 
 
 def _text(element: etree._Element | None) -> str | None:
@@ -66,11 +87,29 @@ def _root(data: bytes) -> etree._Element:
 
 def parse_frame(data: bytes) -> Greeting | Response:
     root = _root(data)
-    if root.find(q(EPP, "greeting")) is not None:
-        return _greeting(root.find(q(EPP, "greeting")))
-    if root.find(q(EPP, "response")) is not None:
-        return _response(root.find(q(EPP, "response")))
+    try:
+        if root.find(q(EPP, "greeting")) is not None:
+            return _greeting(root.find(q(EPP, "greeting")))
+        if root.find(q(EPP, "response")) is not None:
+            return _response(root.find(q(EPP, "response")), data)
+    except _MALFORMED as exc:
+        # A shape the checks below did not foresee: still the peer's fault, never ours.
+        raise ProtocolError(f"the frame is malformed ({type(exc).__name__})") from None
     raise ProtocolError("the frame is neither a greeting nor a response")
+
+
+def parse_envelope(data: bytes) -> Response:
+    """The response's results, transaction IDs and message queue, without its resData: what
+    is needed to acknowledge a poll message whose content cannot be read."""
+    root = _root(data)
+    element = root.find(q(EPP, "response"))
+    if element is None:
+        raise ProtocolError("expected a response")
+    try:
+        envelope, _problem = _envelope(element, data)
+    except _MALFORMED as exc:
+        raise ProtocolError(f"the frame is malformed ({type(exc).__name__})") from None
+    return envelope
 
 
 def parse_greeting(data: bytes) -> Greeting:
@@ -102,7 +141,28 @@ def _greeting(element: etree._Element) -> Greeting:
     )
 
 
-def _response(element: etree._Element) -> Response:
+def _response(element: etree._Element, frame: bytes) -> Response:
+    envelope, problem = _envelope(element, frame)
+    if problem is not None:
+        raise ResponseDataInvalid(problem, response=envelope)
+    res_data = element.find(q(EPP, "resData"))
+    if res_data is None:
+        return envelope
+    try:
+        data = _res_data(res_data)
+    except ProtocolError as exc:
+        raise ResponseDataInvalid(f"the resData cannot be read: {exc}", response=envelope) from None
+    except _MALFORMED as exc:
+        raise ResponseDataInvalid(
+            f"the resData cannot be read ({type(exc).__name__})", response=envelope
+        ) from None
+    return replace(envelope, data=data)
+
+
+def _envelope(element: etree._Element, frame: bytes) -> tuple[Response, str | None]:
+    """The response without its resData, and what is wrong with its message queue if
+    anything is: the queue's ID is kept whenever it is there, so the message can be
+    acknowledged."""
     results = tuple(_result(r) for r in element.findall(q(EPP, "result")))
     if not results:
         raise ProtocolError("the response has no result")
@@ -110,13 +170,14 @@ def _response(element: etree._Element) -> Response:
     if trid is None:
         raise ProtocolError("the response has no trID")
     msgq = element.find(q(EPP, "msgQ"))
-    res_data = element.find(q(EPP, "resData"))
-    return Response(
+    queue, problem = _msgq(msgq) if msgq is not None else (None, None)
+    envelope = Response(
         results=results,
         trid=TransactionId(client=_child_text(trid, EPP, "clTRID"), server=_required(trid, EPP, "svTRID")),
-        msgq=_msgq(msgq) if msgq is not None else None,
-        data=_res_data(res_data) if res_data is not None else None,
+        msgq=queue,
+        frame=bytes(frame),
     )
+    return envelope, problem
 
 
 def _result(element: etree._Element) -> Result:
@@ -124,6 +185,8 @@ def _result(element: etree._Element) -> Result:
         code = int(element.get("code", ""))
     except ValueError:
         raise ProtocolError("a result has no numeric code") from None
+    if not 1000 <= code <= 2599:
+        raise ProtocolError("a result code is outside the range EPP defines")
     msg = element.find(q(EPP, "msg"))
     values = tuple(
         "".join(etree.tostring(child, encoding="unicode", with_tail=False) for child in v)
@@ -150,14 +213,21 @@ def _result(element: etree._Element) -> Result:
     )
 
 
-def _msgq(element: etree._Element) -> MessageQueue:
-    msg = element.find(q(EPP, "msg"))
-    return MessageQueue(
-        count=int(element.get("count", "0")),
-        id=element.get("id", ""),
-        queued_at=_date(element, EPP, "qDate"),
-        message=" ".join("".join(msg.itertext()).split()) if msg is not None else None,
-    )
+def _msgq(element: etree._Element) -> tuple[MessageQueue, str | None]:
+    msg_id = (element.get("id") or "").strip()
+    try:
+        if not msg_id:
+            raise ProtocolError("the message queue has no message ID")
+        msg = element.find(q(EPP, "msg"))
+        queue = MessageQueue(
+            count=_integer(element.get("count"), "the message count"),
+            id=msg_id,
+            queued_at=_date(element, EPP, "qDate"),
+            message=" ".join("".join(msg.itertext()).split()) if msg is not None else None,
+        )
+    except ProtocolError as exc:
+        return MessageQueue(count=0, id=msg_id), f"the message queue cannot be read: {exc}"
+    return queue, None
 
 
 def _res_data(element: etree._Element) -> ResData | None:
@@ -172,6 +242,8 @@ def _domain_check(element: etree._Element) -> DomainCheckData:
     items = []
     for cd in element.findall(q(DOMAIN, "cd")):
         name = cd.find(q(DOMAIN, "name"))
+        if name is None:
+            raise ProtocolError("a domain check result has no <name>")
         items.append(
             DomainCheck(
                 name=_text(name),
@@ -188,7 +260,7 @@ def _domain_info(element: etree._Element) -> DomainInfo:
         name=_required(element, DOMAIN, "name"),
         roid=_required(element, DOMAIN, "roid"),
         sponsor=_required(element, DOMAIN, "clID"),
-        statuses=tuple(s.get("s") for s in element.findall(q(DOMAIN, "status"))),
+        statuses=_statuses(element, DOMAIN),
         registrant=_child_text(element, DOMAIN, "registrant"),
         contacts=tuple((c.get("type", ""), _text(c)) for c in element.findall(q(DOMAIN, "contact"))),
         nameservers=tuple(_text(h) for h in ns.iter(q(DOMAIN, "hostObj"), q(DOMAIN, "hostName")))
@@ -204,11 +276,21 @@ def _domain_info(element: etree._Element) -> DomainInfo:
     )
 
 
+def _statuses(element: etree._Element, ns: str) -> tuple[str, ...]:
+    statuses = tuple(s.get("s") for s in element.findall(q(ns, "status")))
+    if any(not s for s in statuses):
+        raise ProtocolError("a <status> has no s attribute")
+    return statuses
+
+
 def _transfer(ns: str, key: str):
     def parse(element: etree._Element) -> TransferData:
+        status = _required(element, ns, "trStatus")
+        if status not in TRANSFER_STATUSES:
+            raise ProtocolError("the trStatus is not one RFC 5731 defines")
         return TransferData(
             name=_required(element, ns, key),
-            status=_required(element, ns, "trStatus"),
+            status=status,
             requested_by=_required(element, ns, "reID"),
             requested_at=parse_datetime(_required(element, ns, "reDate")),
             action_by=_required(element, ns, "acID"),
@@ -228,6 +310,8 @@ def _contact_created(element: etree._Element) -> ContactCreated:
 
 def _postal_info(element: etree._Element) -> PostalInfo:
     addr = element.find(q(CONTACT, "addr"))
+    if addr is None:
+        raise ProtocolError("a <postalInfo> has no <addr>")
     return PostalInfo(
         type=element.get("type", "loc"),
         name=_required(element, CONTACT, "name"),
@@ -246,7 +330,7 @@ def _contact_info(element: etree._Element) -> ContactInfo:
     return ContactInfo(
         handle=_required(element, CONTACT, "id"),
         roid=_required(element, CONTACT, "roid"),
-        statuses=tuple(s.get("s") for s in element.findall(q(CONTACT, "status"))),
+        statuses=_statuses(element, CONTACT),
         postal_info=tuple(_postal_info(p) for p in element.findall(q(CONTACT, "postalInfo"))),
         voice=_child_text(element, CONTACT, "voice") or "",
         fax=_child_text(element, CONTACT, "fax") or "",
