@@ -6,8 +6,9 @@
     server.stop()
 
 Besides serving, it offers what tests and demos need to stage trouble for real: closing every
-session (as a registry does after an idle timeout) and losing the answer to a client's next
-command after executing it.
+session (as a registry does after an idle timeout), losing the answer to a client's next
+command after executing it, closing the connection when a command arrives without executing
+it, and sending a damaged answer.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import socket
 import socketserver
 import ssl
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,6 +30,9 @@ from registry.epp.framing import (
     read_frame,
     write_frame,
 )
+from registry.epp.namespaces import EPP, q
+from registry.epp.results import XmlRefused
+from registry.epp.safexml import parse_xml
 
 from .certs import ensure_server_certificate
 from .registry import SandboxRegistry, Session
@@ -86,6 +90,10 @@ class SandboxServer:
         self._stopping = threading.Event()
         self._sessions: dict[socket.socket, threading.Event] = {}
         self._lose_answer_for: Counter[str] = Counter()
+        self._drop_command_for: Counter[tuple[str, str]] = Counter()
+        self._damage_answer_for: defaultdict[tuple[str, str], list[Callable[[bytes], bytes]]] = defaultdict(
+            list
+        )
         self._lock = threading.Lock()
 
     @property
@@ -170,6 +178,44 @@ class SandboxServer:
                 return True
         return False
 
+    def drop_next_command(self, client_id: str, command: str) -> None:
+        """Close the connection when the next ``command`` (e.g. "domain:transfer:request") of
+        ``client_id`` arrives, without executing it: the client cannot tell this from an
+        answer lost after execution, but the registry has done nothing."""
+        with self._lock:
+            self._drop_command_for[(client_id, command)] += 1
+
+    def damage_next_answer(self, client_id: str, command: str, damage: Callable[[bytes], bytes]) -> None:
+        """Execute the next ``command`` of ``client_id`` and send ``damage(answer)`` instead
+        of its answer, as a registry with a fault in its answers would."""
+        with self._lock:
+            self._damage_answer_for[(client_id, command)].append(damage)
+
+    def _take_dropped_command(self, client_id: str | None, data: bytes) -> bool:
+        with self._lock:
+            if client_id is None or not any(
+                n > 0 for (who, _), n in self._drop_command_for.items() if who == client_id
+            ):
+                return False
+        try:
+            command = parse_xml(data).find(q(EPP, "command"))
+        except XmlRefused:
+            return False
+        if command is None or not len(command):
+            return False
+        key = (client_id, SandboxRegistry._command_name(command[0]))
+        with self._lock:
+            if self._drop_command_for[key] > 0:
+                self._drop_command_for[key] -= 1
+                return True
+        return False
+
+    def _damaged(self, client_id: str | None, command: str, reply: bytes) -> bytes:
+        with self._lock:
+            staged = self._damage_answer_for.get((client_id, command))
+            damage = staged.pop(0) if staged else None
+        return damage(reply) if damage is not None else reply
+
     # ------------------------------------------------------------------ serving
 
     def _tick(self) -> None:
@@ -209,6 +255,9 @@ class SandboxServer:
             write_frame(sock, self.registry.greeting())
             while not self._stopping.is_set():
                 data = read_frame(sock, self.max_frame_size)
+                if self._take_dropped_command(session.client_id, data):
+                    logger.info("sandbox: closing the connection before executing a command, as staged")
+                    return
                 outcome = self.registry.handle(session, data)
                 self.commands_handled[(outcome.client_id, outcome.command)] += 1
                 if self.command_observer is not None:
@@ -216,7 +265,7 @@ class SandboxServer:
                 if self._take_lost_answer(outcome.client_id, outcome.command):
                     logger.info("sandbox: dropping the answer to %s as staged", outcome.command)
                     return
-                write_frame(sock, outcome.reply)
+                write_frame(sock, self._damaged(outcome.client_id, outcome.command, outcome.reply))
                 if outcome.close:
                     return
         except (OSError, ConnectionClosed, FrameError) as exc:  # timeouts, the peer going away
