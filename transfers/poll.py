@@ -108,11 +108,13 @@ def _delivered_before(client_id: str, msg_id: str) -> Taken | None:
     return None
 
 
-def _set_aside(
-    gateway: RegistryGateway, response: Response, stage: str, error: str
-) -> UnprocessedPollMessage:
+def _set_aside(gateway: RegistryGateway, response: Response, stage: str, error: str) -> Taken:
     msgq = response.msgq
     client_id = gateway.client.client_id
+    # Applied (or set aside) at an earlier delivery, though unreadable this time: only acknowledged.
+    earlier = _delivered_before(client_id, msgq.id)
+    if earlier is not None:
+        return earlier
     try:
         with transaction.atomic():
             message = UnprocessedPollMessage.objects.create(

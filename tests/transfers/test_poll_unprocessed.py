@@ -103,3 +103,21 @@ def test_a_kept_message_delivered_again_is_only_acknowledged(transfer_world, san
     assert kept.deliveries == 2 and kept.acked_at is not None
     assert not PollMessage.objects.exists() and not Transfer.objects.exists()
     assert HistoryEvent.objects.filter(event_type=EventType.REGISTRY_POLL_UNPROCESSED).count() == 1
+
+
+def test_an_applied_message_unreadable_when_delivered_again_is_only_acknowledged(
+    transfer_world, sandbox_domain, epp_client
+):
+    domain = sandbox_domain(sponsor=transfer_world.client_id)
+    epp_client("nordhost").transfer_request(domain.name, domain.authinfo)
+    with RegistryGateway.from_settings() as gateway:
+        applied = receive_and_apply(gateway)
+        assert isinstance(applied, PollMessage) and applied.applied_at is not None
+        transfer_world.sandbox.damage_next_answer(transfer_world.client_id, "poll:req", unreadable)
+        again = receive_and_apply(gateway)
+        assert isinstance(again, PollMessage) and again.pk == applied.pk
+        acknowledge(gateway, again)
+        assert receive_and_apply(gateway) is None
+    assert PollMessage.objects.get().deliveries == 2
+    assert not UnprocessedPollMessage.objects.exists()
+    assert Transfer.objects.filter(domain_name=domain.name).count() == 1
