@@ -19,6 +19,15 @@ class DifferenceCheckedForm(forms.Form):
     )
 
 
+class RegistryMessageHandledForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was done"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: the transfer was checked at the registry and completed by hand."),
+    )
+
+
 class RepresentativeForm(forms.Form):
     """Who confirms for an organisation: one of its representatives, named as the registrar's
     records or the KRS know them."""

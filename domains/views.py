@@ -4,6 +4,8 @@ that keeps other registrars from taking it."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.models import Registrant, User
 from registry.models import Domain
+from transfers import poll
+from transfers.models import UnprocessedPollMessage
+from transfers.selectors import unprocessed_poll_messages
 from workflows import sealing
 from workflows.access import role_required
 from workflows.decisions import carry_out, decide, refusal_text
@@ -22,7 +27,7 @@ from workflows.roles import Role, Team, team_permission
 from workflows.selectors import timeline
 
 from . import comparison, differences, registrants, services
-from .forms import DifferenceCheckedForm, RepresentativeForm, TransferLockForm
+from .forms import DifferenceCheckedForm, RegistryMessageHandledForm, RepresentativeForm, TransferLockForm
 from .models import AuthInfoCode, RegistryDifference
 
 # The issued code waits in the session, sealed, between the POST that issues it and the
@@ -206,3 +211,59 @@ def _difference_page(request: HttpRequest, found: RegistryDifference, form) -> H
             "timeline": timeline(found.domain),
         },
     )
+
+
+def _sees_registry_messages(user: User) -> bool:
+    """The domains team, supervisors and auditors; staff of other teams do not."""
+    return user.role in (Role.SUPERVISOR, Role.AUDITOR) or user.has_perm(team_permission(Team.DOMAINS))
+
+
+@role_required(Role.STAFF, Role.SUPERVISOR, Role.AUDITOR)
+@require_safe
+def registry_messages(request: HttpRequest) -> HttpResponse:
+    """Registry messages that could not be processed: the open ones, then those handled."""
+    if not _sees_registry_messages(request.user):
+        raise PermissionDenied
+    found = UnprocessedPollMessage.objects.select_related("handled_by")
+    handled = Paginator(found.filter(handled_at__isnull=False).order_by("-handled_at", "-pk"), 25)
+    return render(
+        request,
+        "domains/registry_messages.html",
+        {
+            "open_messages": list(
+                unprocessed_poll_messages().select_related("handled_by").order_by("received_at", "pk")
+            ),
+            "handled_page": handled.get_page(request.GET.get("page")),
+        },
+    )
+
+
+@role_required(Role.STAFF, Role.SUPERVISOR, Role.AUDITOR)
+@require_http_methods(["GET", "HEAD", "POST"])
+def registry_message(request: HttpRequest, pk: int) -> HttpResponse:
+    """One registry message that could not be processed: as it came, why, and what was done."""
+    if not _sees_registry_messages(request.user):
+        raise PermissionDenied
+    found = get_object_or_404(UnprocessedPollMessage.objects.select_related("handled_by"), pk=pk)
+    may_handle = request.user.role == Role.STAFF and request.user.has_perm(team_permission(Team.DOMAINS))
+    form = (
+        RegistryMessageHandledForm(request.POST or None) if may_handle and found.handled_at is None else None
+    )
+
+    def page() -> HttpResponse:
+        return render(request, "domains/registry_message.html", {"found": found, "form": form})
+
+    if request.method == "POST":
+        if form is None:
+            return HttpResponseForbidden(_("Only the domains team handles registry messages."))
+        return decide(
+            request,
+            form,
+            lambda data: poll.mark_handled(
+                message_id=found.pk, actor=request.user, channel=Channel.WEB, note=data["note"]
+            ),
+            otherwise=page,
+            success=_("The message is marked as handled."),
+            done=reverse("domains:registry_message", args=[found.pk]),
+        )
+    return page()

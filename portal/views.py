@@ -16,7 +16,7 @@ from registry import selectors as domain_selectors
 from transfers import selectors as transfer_selectors
 from workflows import queues
 from workflows.access import role_required
-from workflows.roles import SUPERVISOR_PERMISSION, Role
+from workflows.roles import SUPERVISOR_PERMISSION, Role, Team, team_permission
 
 from . import selectors
 from .forms import DomainCheckForm, QueueFilterForm
@@ -129,7 +129,10 @@ def _queues(request: HttpRequest) -> dict:
 
 @role_required(Role.STAFF)
 def staff_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home_staff.html", _queues(request))
+    context = _queues(request)
+    if request.user.has_perm(team_permission(Team.DOMAINS)):
+        context["unprocessed_messages"] = transfer_selectors.unprocessed_poll_messages().count()
+    return render(request, "portal/home_staff.html", context)
 
 
 @role_required(Role.SUPERVISOR)

@@ -266,6 +266,7 @@ class RegistryGateway:
                 attempts=record.attempts + 1, sent_at=timezone.now(), outcome=Outcome.PENDING
             )
         record.refresh_from_db()
+        sent_before = self.client.commands_sent
         try:
             response = self._over_the_wire(command, record.cl_trid)
         except EppError as exc:
@@ -290,6 +291,20 @@ class RegistryGateway:
             raise
         except RegistryError as exc:
             self._record(record, command, actor, channel, outcome=Outcome.FAILED, message=str(exc))
+            raise
+        except BaseException as exc:
+            # Anything else (a fault of ours while reading the answer, a worker told to stop, a
+            # Ctrl-C) must not leave the row PENDING: once the frame may have left, nobody knows
+            # whether the registry acted on it; before that, nothing happened there.
+            left = self.client.commands_sent != sent_before
+            outcome = Outcome.UNKNOWN if left else Outcome.FAILED
+            why = f"interrupted by {type(exc).__name__}" + (" after the command was sent" if left else "")
+            try:
+                self._record(record, command, actor, channel, outcome=outcome, message=why)
+            except Exception:
+                logger.exception(
+                    "registry %s [%s]: the outcome could not be recorded", command.name, record.cl_trid
+                )
             raise
         self._record(record, command, actor, channel, outcome=Outcome.SUCCESS, response=response)
         return CommandResult(record, response)

@@ -8,7 +8,14 @@ from django.db.models import Max
 
 from workflows.admin import ReadOnlyAdmin, VersionedPolicyAdmin
 
-from .models import AuthInfoAttempt, ConfirmationToken, PollMessage, Transfer, TransferPolicy
+from .models import (
+    AuthInfoAttempt,
+    ConfirmationToken,
+    PollMessage,
+    Transfer,
+    TransferPolicy,
+    UnprocessedPollMessage,
+)
 
 
 @admin.register(TransferPolicy)
@@ -44,3 +51,9 @@ class AuthInfoAttemptAdmin(ReadOnlyAdmin):
 @admin.register(PollMessage)
 class PollMessageAdmin(ReadOnlyAdmin):
     list_display = ["registrar_client_id", "msg_id", "text", "received_at", "applied_at", "acked_at"]
+
+
+@admin.register(UnprocessedPollMessage)
+class UnprocessedPollMessageAdmin(ReadOnlyAdmin):
+    list_display = ["registrar_client_id", "msg_id", "stage", "received_at", "acked_at", "handled_at"]
+    list_filter = ["stage"]

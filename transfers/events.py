@@ -13,7 +13,7 @@ from workflows.history import history_text, record_event
 from workflows.models import Channel, EventType, HistoryEvent
 
 from .kind import TRANSFERS
-from .models import PollMessage, Transfer
+from .models import PollMessage, Transfer, UnprocessedPollMessage
 
 
 def state_changed(transfer: Transfer, before: str, summary: Any, **details: Any) -> HistoryEvent:
@@ -50,4 +50,38 @@ def poll_message_received(message: PollMessage, transfer: Transfer | None, domai
         subject=transfer,
         domain_name=domain_name,
         data={"msg_id": message.msg_id, "registrar": message.registrar_client_id, **message.trn_data},
+    )
+
+
+def poll_message_unprocessed(message: UnprocessedPollMessage) -> HistoryEvent:
+    return record_event(
+        event_type=EventType.REGISTRY_POLL_UNPROCESSED,
+        summary=history_text(
+            _("Registry message %(id)s could not be processed (%(stage)s); kept for the domains team."),
+            id=message.msg_id,
+            stage=message.get_stage_display(),
+        ),
+        channel=Channel.SYSTEM,
+        subject=message,
+        data={
+            "msg_id": message.msg_id,
+            "registrar": message.registrar_client_id,
+            "stage": message.stage,
+            "error": message.error,
+        },
+    )
+
+
+def poll_message_handled(message: UnprocessedPollMessage, *, actor: Any, channel: str) -> HistoryEvent:
+    return record_event(
+        event_type=EventType.REGISTRY_POLL_HANDLED,
+        summary=history_text(
+            _("Unprocessed registry message %(id)s was handled."),
+            id=message.msg_id,
+        ),
+        actor=actor,
+        channel=channel,
+        subject=message,
+        reason=message.note,
+        data={"msg_id": message.msg_id, "registrar": message.registrar_client_id},
     )

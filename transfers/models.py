@@ -22,6 +22,7 @@ __all__ = [
     "AuthInfoAttempt",
     "ConfirmationToken",
     "PollMessage",
+    "UnprocessedPollMessage",
     "RejectionReason",
     "Transfer",
     "TransferPolicy",
@@ -353,3 +354,43 @@ class PollMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registrar_client_id}#{self.msg_id}: {self.text}"
+
+
+class UnprocessedPollMessage(models.Model):
+    """A registry poll message we could not read or apply: kept as it came (secrets
+    redacted), with the error, and acknowledged so that the queue behind it moves on. The
+    domains team looks at it and marks it handled with a note; it is never deleted."""
+
+    class Stage(models.TextChoices):
+        READ = "read", _("its content could not be read")
+        APPLY = "apply", _("it could not be applied")
+
+    registrar_client_id = models.CharField(_("as registrar"), max_length=16)
+    msg_id = models.CharField(_("registry message ID"), max_length=64)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    queued_at = models.DateTimeField(_("queued at the registry (qDate)"), null=True, blank=True)
+    text = models.TextField(_("message"), blank=True)
+    # The frame's XML with every password and authInfo replaced (registry.epp.framelog.redact).
+    frame = models.TextField(_("the message as received"), blank=True)
+    stage = models.CharField(_("what failed"), max_length=8, choices=Stage.choices)
+    error = models.TextField(_("error"))
+    deliveries = models.PositiveSmallIntegerField(_("times delivered"), default=1)
+    acked_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True, db_index=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(_("what was done"), blank=True)
+
+    class Meta:
+        verbose_name = _("unprocessed registry message")
+        verbose_name_plural = _("unprocessed registry messages")
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registrar_client_id", "msg_id"], name="unprocessed_poll_message_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registrar_client_id}#{self.msg_id} (unprocessed)"

@@ -3,6 +3,11 @@
 If the acknowledgement is lost (a crash, a dropped connection), the registry delivers the
 same message again; its row is found by (registrar, message ID) and it is acknowledged
 without being applied a second time.
+
+A message that cannot be read or applied would otherwise stay at the head of the queue and
+hold up every message behind it: it is kept as it came (secrets redacted) with its error,
+for the domains team, and acknowledged. A fault that may pass (the database unreachable or
+busy) is not such a message: it is left in the queue for the next round.
 """
 
 from __future__ import annotations
@@ -12,20 +17,30 @@ import logging
 from dataclasses import asdict
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from registry.epp.data import TransferData
-from registry.epp.results import ObjectDoesNotExist, RegistryUnavailable
+from registry.epp.framelog import redact
+from registry.epp.results import ObjectDoesNotExist, RegistryUnavailable, Response, ResponseDataInvalid
 from registry.gateway import RegistryGateway
 from registry.profiles import profiles_in_use
+from workflows.cases import is_staff
+from workflows.errors import Conflict, Refused
+from workflows.roles import Team
 
 from . import events, services
-from .models import AT_REGISTRY, Direction, PollMessage, State, Transfer
+from .models import AT_REGISTRY, Direction, PollMessage, State, Transfer, UnprocessedPollMessage
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGES_PER_RUN = 200
+# Faults of our own side that pass: the message stays in the queue and is read again.
+TRANSIENT = (OperationalError, InterfaceError)
+
+Taken = PollMessage | UnprocessedPollMessage
 
 
 def _jsonable(data: TransferData | None) -> dict:
@@ -34,15 +49,25 @@ def _jsonable(data: TransferData | None) -> dict:
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(data).items()}
 
 
-def receive_and_apply(gateway: RegistryGateway) -> PollMessage | None:
+def receive_and_apply(gateway: RegistryGateway) -> Taken | None:
     """Take the message at the head of our queue, store and apply it (once). None when the
-    queue is empty. The message is not acknowledged here."""
-    response = gateway.poll_request().response
+    queue is empty. A message that cannot be read or applied is set aside instead
+    (``UnprocessedPollMessage``). The message is not acknowledged here."""
+    try:
+        response = gateway.poll_request().response
+    except ResponseDataInvalid as exc:
+        envelope = exc.response
+        if envelope is None or envelope.msgq is None or not envelope.msgq.id:
+            raise  # nothing names the message: it cannot be acknowledged either
+        return _set_aside(gateway, envelope, UnprocessedPollMessage.Stage.READ, str(exc))
     if response is None or response.msgq is None or response.code == 1300:
         return None
     msgq = response.msgq
     data = response.data if isinstance(response.data, TransferData) else None
     client_id = gateway.client.client_id
+    earlier = _delivered_before(client_id, msgq.id)
+    if earlier is not None:
+        return earlier
     try:
         with transaction.atomic():
             message = PollMessage.objects.create(
@@ -56,19 +81,73 @@ def receive_and_apply(gateway: RegistryGateway) -> PollMessage | None:
             message.transfer = transfer
             message.applied_at = timezone.now()
             message.save(update_fields=["transfer", "applied_at"])
-    except IntegrityError:
-        # Delivered before: applied then, only to be acknowledged now.
-        message = PollMessage.objects.get(registrar_client_id=client_id, msg_id=msgq.id)
-        PollMessage.objects.filter(pk=message.pk).update(deliveries=message.deliveries + 1)
-        logger.info("poll message %s delivered again; not applied twice", msgq.id)
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        # Another poller stored it first, or applying it failed for good.
+        earlier = _delivered_before(client_id, msgq.id)
+        if earlier is not None:
+            return earlier
+        logger.exception("poll message %s could not be applied", msgq.id)
+        return _set_aside(
+            gateway, response, UnprocessedPollMessage.Stage.APPLY, f"{type(exc).__name__}: {exc}"
+        )
     return message
 
 
-def acknowledge(gateway: RegistryGateway, message: PollMessage) -> None:
+def _delivered_before(client_id: str, msg_id: str) -> Taken | None:
+    """The row of a message delivered before (its acknowledgement was lost): it is only
+    to be acknowledged now, never applied or set aside twice."""
+    for model in (PollMessage, UnprocessedPollMessage):
+        updated = model.objects.filter(registrar_client_id=client_id, msg_id=msg_id).update(
+            deliveries=F("deliveries") + 1
+        )
+        if updated:
+            logger.info("poll message %s delivered again; not applied twice", msg_id)
+            return model.objects.get(registrar_client_id=client_id, msg_id=msg_id)
+    return None
+
+
+def _set_aside(gateway: RegistryGateway, response: Response, stage: str, error: str) -> Taken:
+    msgq = response.msgq
+    client_id = gateway.client.client_id
+    # Applied (or set aside) at an earlier delivery, though unreadable this time: only acknowledged.
+    earlier = _delivered_before(client_id, msgq.id)
+    if earlier is not None:
+        return earlier
+    try:
+        with transaction.atomic():
+            message = UnprocessedPollMessage.objects.create(
+                registrar_client_id=client_id,
+                msg_id=msgq.id,
+                queued_at=msgq.queued_at,
+                text=msgq.message or "",
+                frame=redact(response.frame) if response.frame else "",
+                stage=stage,
+                error=error[:4000],
+            )
+            events.poll_message_unprocessed(message)
+    except IntegrityError:
+        earlier = _delivered_before(client_id, msgq.id)
+        if earlier is None:
+            raise
+        return earlier
+    # ERROR: the technical team reads the logs; the domains team reads its list.
+    logger.error(
+        "poll message %s as %s cannot be processed (%s): %s; kept for the domains team",
+        msgq.id,
+        client_id,
+        stage,
+        error,
+    )
+    return message
+
+
+def acknowledge(gateway: RegistryGateway, message: Taken) -> None:
     # ObjectDoesNotExist: acknowledged already (our earlier ack got through, its answer did not)
     with contextlib.suppress(ObjectDoesNotExist):
         gateway.poll_ack(message.msg_id)
-    PollMessage.objects.filter(pk=message.pk).update(acked_at=timezone.now())
+    type(message).objects.filter(pk=message.pk).update(acked_at=timezone.now())
 
 
 def process_poll_messages(limit: int = MAX_MESSAGES_PER_RUN) -> int:
@@ -119,3 +198,22 @@ def _open_transfer(name: str, direction: str) -> Transfer | None:
         .order_by("-id")
         .first()
     )
+
+
+def mark_handled(*, message_id: int, actor, channel: str, note: str) -> UnprocessedPollMessage:
+    """The domains team says what was done about a message that could not be processed."""
+    if not is_staff(actor) or getattr(actor, "team", "") != Team.DOMAINS:
+        raise Refused(_("Only the domains team handles registry messages."))
+    note = note.strip()
+    if not note:
+        raise Refused(_("Say what was done about the message."))
+    with transaction.atomic():
+        message = UnprocessedPollMessage.objects.select_for_update().get(pk=message_id)
+        if message.handled_at is not None:
+            raise Conflict(_("This message was handled already."))
+        message.handled_at = timezone.now()
+        message.handled_by = actor
+        message.note = note
+        message.save(update_fields=["handled_at", "handled_by", "note"])
+        events.poll_message_handled(message, actor=actor, channel=channel)
+    return message

@@ -17,7 +17,7 @@ from workflows.models import EventType, HistoryEvent
 from workflows.selectors import TimelineEntry, visible_to
 from workflows.selectors import timeline as case_timeline
 
-from .models import TERMINAL_STATES, State, Transfer
+from .models import TERMINAL_STATES, State, Transfer, UnprocessedPollMessage
 
 
 def transfers_for_account(user) -> QuerySet[Transfer]:
@@ -169,3 +169,8 @@ def transfer_rows(transfers) -> list[TransferRow]:
         )
         for transfer in transfers
     ]
+
+
+def unprocessed_poll_messages() -> QuerySet[UnprocessedPollMessage]:
+    """Registry messages that could not be processed and that nobody has handled yet."""
+    return UnprocessedPollMessage.objects.filter(handled_at__isnull=True)

@@ -53,6 +53,8 @@ class EventType(models.TextChoices):
     DOMAIN_REGISTRY_DIFFERENCE_CHECKED = "domain.difference_checked", _("registry difference checked")
     REGISTRY_COMMAND = "registry.command", _("registry command")
     REGISTRY_POLL = "registry.poll", _("registry message received")
+    REGISTRY_POLL_UNPROCESSED = "registry.poll_unprocessed", _("registry message could not be processed")
+    REGISTRY_POLL_HANDLED = "registry.poll_handled", _("unprocessed registry message handled")
     TRANSFER_STATE_CHANGED = "transfer.state_changed", _("transfer moved on")
     TRANSFER_REGISTRY_DELAYED = "transfer.registry_delayed", _("transfer waiting for the registry")
     AUTHINFO_ISSUED = "authinfo.issued", _("authinfo code issued")

@@ -16,7 +16,7 @@ from registry.names import to_unicode
 from workflows import readable
 from workflows.access import HISTORY_READERS
 from workflows.display import describe_task_status
-from workflows.roles import Role
+from workflows.roles import Role, Team, team_permission
 
 register = template.Library()
 
@@ -29,12 +29,15 @@ class NavItem:
 
 
 # (URL name, label, roles that see it); the home page is labelled by what it holds.
+# Staff see an entry of a team's own work only in that team (URL name: team).
+_TEAM_ONLY = {"domains:registry_messages": Team.DOMAINS}
 _NAV = [
     ("home", _("My account"), {Role.CUSTOMER}),
     ("home", _("Queue"), {Role.STAFF}),
     ("home", _("Queue and workload"), {Role.SUPERVISOR}),
     ("check_domain", _("Check a domain"), {Role.CUSTOMER, Role.STAFF, Role.SUPERVISOR}),
     ("callers:find", _("Callers"), {Role.STAFF, Role.SUPERVISOR}),
+    ("domains:registry_messages", _("Registry messages"), {Role.STAFF, Role.SUPERVISOR, Role.AUDITOR}),
     ("callers:log", _("Caller verifications"), {Role.AUDITOR, Role.SUPERVISOR}),
     ("audit:search", _("Requests"), set(HISTORY_READERS)),
     ("audit:history_search", _("History"), set(HISTORY_READERS)),
@@ -51,6 +54,9 @@ def nav_items(context: dict[str, Any]) -> list[NavItem]:
     items = []
     for url_name, label, roles in _NAV:
         if request.user.role not in roles:
+            continue
+        team = _TEAM_ONLY.get(url_name)
+        if team and request.user.role == Role.STAFF and not request.user.has_perm(team_permission(team)):
             continue
         # The auditor's home is the history search: one entry, not two.
         if url_name == "audit:history_search" and request.user.role == Role.AUDITOR:

@@ -26,7 +26,7 @@ from .commands import Command
 from .data import ContactData
 from .framelog import FrameLog
 from .namespaces import LOGIN_SEC
-from .responses import parse_greeting, parse_response
+from .responses import parse_envelope, parse_greeting, parse_response
 from .results import (
     CommandOutcomeUnknown,
     FrameInvalid,
@@ -35,6 +35,7 @@ from .results import (
     ProtocolError,
     RegistryUnavailable,
     Response,
+    ResponseDataInvalid,
     error_for,
 )
 from .schema import validate_frame
@@ -73,6 +74,9 @@ class EppClient:
         self.logged_in = False
         # how many times a lost connection was replaced; support staff read it in logs
         self.reconnects = 0
+        # command frames handed to the transport (logins aside): a caller that sees this move
+        # during a failed command knows the command may have reached the registry
+        self.commands_sent = 0
         self._lock = threading.RLock()
 
     def __repr__(self) -> str:
@@ -215,6 +219,7 @@ class EppClient:
                 # Whatever went wrong, the command itself was never sent.
                 raise RegistryUnavailable(f"no EPP session could be opened: {exc}") from exc
             try:
+                self.commands_sent += 1
                 self._send(frame)
             except RegistryUnavailable:
                 # A frame whose sending failed never arrived whole, so the registry cannot
@@ -253,11 +258,21 @@ class EppClient:
         return self._receive_for(cl_trid)
 
     def _receive_for(self, cl_trid: str) -> Response:
-        response = parse_response(self._receive())
+        try:
+            response = parse_response(self._receive())
+        except ResponseDataInvalid as exc:
+            if exc.response is not None and exc.response.trid.client not in (cl_trid, None):
+                # Not ours to act on: without its envelope, nobody acknowledges a message by it.
+                self._disconnect()
+                raise ProtocolError(f"{exc}; it answered a different command than the one sent") from None
+            raise
+        self._check_answers(response, cl_trid)
+        return response
+
+    def _check_answers(self, response: Response, cl_trid: str) -> None:
         if response.trid.client not in (cl_trid, None):
             self._disconnect()
             raise ProtocolError("the registry answered a different command than the one sent")
-        return response
 
     def _send(self, frame: bytes) -> None:
         if self.frame_log is not None:
@@ -273,9 +288,13 @@ class EppClient:
                 validate_frame(frame, self.dialect.ns)
             except FrameInvalid as exc:
                 # Not FrameInvalid: that one says a frame of ours was never sent.
-                raise ProtocolError(
-                    f"the registry's answer does not match the EPP schemas: {exc.errors[:3]}"
-                ) from None
+                message = f"the registry's answer does not match the EPP schemas: {exc.errors[:3]}"
+                try:
+                    envelope = parse_envelope(frame)
+                except ProtocolError:
+                    raise ProtocolError(message) from None
+                # Its results and message queue can be read: a poll message can be acknowledged.
+                raise ResponseDataInvalid(message, response=envelope) from None
         return frame
 
     def _peer(self) -> str:

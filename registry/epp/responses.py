@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from lxml import etree
@@ -28,15 +29,36 @@ from .results import (
     MessageQueue,
     ProtocolError,
     Response,
+    ResponseDataInvalid,
     Result,
     TransactionId,
 )
 from .safexml import parse_xml
 
+# What a malformed answer makes the parsing code below raise; each becomes a ProtocolError,
+# so that callers see one kind of failure for anything the peer got wrong.
+_MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError)
+
+# RFC 5731 section 2.5 / RFC 5733 section 2.7: the values a trStatus may have (NASK's four
+# are among them).
+TRANSFER_STATUSES = frozenset(
+    {"clientApproved", "clientCancelled", "clientRejected", "pending", "serverApproved", "serverCancelled"}
+)
+
 
 def parse_datetime(text: str) -> datetime:
-    value = datetime.fromisoformat(text.strip())
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except _MALFORMED:
+        raise ProtocolError("a date in the response is not an ISO 8601 date and time") from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _integer(text: str | None, what: str) -> int:
+    try:
+        return int((text or "").strip())
+    except ValueError:
+        raise ProtocolError(f"{what} is not a number") from None
 
 
 def _text(element: etree._Element | None) -> str | None:
@@ -77,11 +99,29 @@ def dialect_of(data: bytes) -> Namespaces:
 def parse_frame(data: bytes) -> Greeting | Response:
     """A greeting or a response of any dialect we know, read into the same typed values."""
     root, ns = _root(data)
-    if root.find(q(ns.epp, "greeting")) is not None:
-        return _greeting(root.find(q(ns.epp, "greeting")), ns)
-    if root.find(q(ns.epp, "response")) is not None:
-        return _response(root.find(q(ns.epp, "response")), ns)
+    try:
+        if root.find(q(ns.epp, "greeting")) is not None:
+            return _greeting(root.find(q(ns.epp, "greeting")), ns)
+        if root.find(q(ns.epp, "response")) is not None:
+            return _response(root.find(q(ns.epp, "response")), ns, data)
+    except _MALFORMED as exc:
+        # A shape the checks below did not foresee: still the peer's fault, never ours.
+        raise ProtocolError(f"the frame is malformed ({type(exc).__name__})") from None
     raise ProtocolError("the frame is neither a greeting nor a response")
+
+
+def parse_envelope(data: bytes) -> Response:
+    """The response's results, transaction IDs and message queue, without its resData: what
+    is needed to acknowledge a poll message whose content cannot be read."""
+    root, ns = _root(data)
+    element = root.find(q(ns.epp, "response"))
+    if element is None:
+        raise ProtocolError("expected a response")
+    try:
+        envelope, _problem = _envelope(element, ns, data)
+    except _MALFORMED as exc:
+        raise ProtocolError(f"the frame is malformed ({type(exc).__name__})") from None
+    return envelope
 
 
 def parse_greeting(data: bytes) -> Greeting:
@@ -113,7 +153,28 @@ def _greeting(element: etree._Element, ns: Namespaces) -> Greeting:
     )
 
 
-def _response(element: etree._Element, ns: Namespaces) -> Response:
+def _response(element: etree._Element, ns: Namespaces, frame: bytes) -> Response:
+    envelope, problem = _envelope(element, ns, frame)
+    if problem is not None:
+        raise ResponseDataInvalid(problem, response=envelope)
+    res_data = element.find(q(ns.epp, "resData"))
+    if res_data is None:
+        return envelope
+    try:
+        data = _res_data(res_data, ns)
+    except ProtocolError as exc:
+        raise ResponseDataInvalid(f"the resData cannot be read: {exc}", response=envelope) from None
+    except _MALFORMED as exc:
+        raise ResponseDataInvalid(
+            f"the resData cannot be read ({type(exc).__name__})", response=envelope
+        ) from None
+    return replace(envelope, data=data)
+
+
+def _envelope(element: etree._Element, ns: Namespaces, frame: bytes) -> tuple[Response, str | None]:
+    """The response without its resData, and what is wrong with its message queue if
+    anything is: the queue's ID is kept whenever it is there, so the message can be
+    acknowledged."""
     results = tuple(_result(r, ns) for r in element.findall(q(ns.epp, "result")))
     if not results:
         raise ProtocolError("the response has no result")
@@ -121,15 +182,16 @@ def _response(element: etree._Element, ns: Namespaces) -> Response:
     if trid is None:
         raise ProtocolError("the response has no trID")
     msgq = element.find(q(ns.epp, "msgQ"))
-    res_data = element.find(q(ns.epp, "resData"))
-    return Response(
+    queue, problem = _msgq(msgq, ns) if msgq is not None else (None, None)
+    envelope = Response(
         results=results,
         trid=TransactionId(
             client=_child_text(trid, ns.epp, "clTRID"), server=_required(trid, ns.epp, "svTRID")
         ),
-        msgq=_msgq(msgq, ns) if msgq is not None else None,
-        data=_res_data(res_data, ns) if res_data is not None else None,
+        msgq=queue,
+        frame=bytes(frame),
     )
+    return envelope, problem
 
 
 def _result(element: etree._Element, ns: Namespaces) -> Result:
@@ -137,6 +199,8 @@ def _result(element: etree._Element, ns: Namespaces) -> Result:
         code = int(element.get("code", ""))
     except ValueError:
         raise ProtocolError("a result has no numeric code") from None
+    if not 1000 <= code <= 2599:
+        raise ProtocolError("a result code is outside the range EPP defines")
     msg = element.find(q(ns.epp, "msg"))
     values = tuple(
         "".join(etree.tostring(child, encoding="unicode", with_tail=False) for child in v)
@@ -163,14 +227,21 @@ def _result(element: etree._Element, ns: Namespaces) -> Result:
     )
 
 
-def _msgq(element: etree._Element, ns: Namespaces) -> MessageQueue:
-    msg = element.find(q(ns.epp, "msg"))
-    return MessageQueue(
-        count=int(element.get("count", "0")),
-        id=element.get("id", ""),
-        queued_at=_date(element, ns.epp, "qDate"),
-        message=" ".join("".join(msg.itertext()).split()) if msg is not None else None,
-    )
+def _msgq(element: etree._Element, ns: Namespaces) -> tuple[MessageQueue, str | None]:
+    msg_id = (element.get("id") or "").strip()
+    try:
+        if not msg_id:
+            raise ProtocolError("the message queue has no message ID")
+        msg = element.find(q(ns.epp, "msg"))
+        queue = MessageQueue(
+            count=_integer(element.get("count"), "the message count"),
+            id=msg_id,
+            queued_at=_date(element, ns.epp, "qDate"),
+            message=" ".join("".join(msg.itertext()).split()) if msg is not None else None,
+        )
+    except ProtocolError as exc:
+        return MessageQueue(count=0, id=msg_id), f"the message queue cannot be read: {exc}"
+    return queue, None
 
 
 def _res_data(element: etree._Element, ns: Namespaces) -> ResData | None:
@@ -185,6 +256,8 @@ def _domain_check(element: etree._Element, ns: Namespaces) -> DomainCheckData:
     items = []
     for cd in element.findall(q(ns.domain, "cd")):
         name = cd.find(q(ns.domain, "name"))
+        if name is None:
+            raise ProtocolError("a domain check result has no <name>")
         items.append(
             DomainCheck(
                 name=_text(name),
@@ -200,7 +273,7 @@ def _domain_info(element: etree._Element, ns: Namespaces) -> DomainInfo:
         name=_required(element, ns.domain, "name"),
         roid=_required(element, ns.domain, "roid"),
         sponsor=_required(element, ns.domain, "clID"),
-        statuses=tuple(s.get("s") for s in element.findall(q(ns.domain, "status"))),
+        statuses=_statuses(element, ns.domain),
         registrant=_child_text(element, ns.domain, "registrant"),
         contacts=tuple((c.get("type", ""), _text(c)) for c in element.findall(q(ns.domain, "contact"))),
         nameservers=_nameservers(element, ns),
@@ -224,11 +297,21 @@ def _nameservers(element: etree._Element, ns: Namespaces) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _statuses(element: etree._Element, ns: str) -> tuple[str, ...]:
+    statuses = tuple(s.get("s") for s in element.findall(q(ns, "status")))
+    if any(not s for s in statuses):
+        raise ProtocolError("a <status> has no s attribute")
+    return statuses
+
+
 def _transfer(ns: str, key: str):
     def parse(element: etree._Element) -> TransferData:
+        status = _required(element, ns, "trStatus")
+        if status not in TRANSFER_STATUSES:
+            raise ProtocolError("the trStatus is not one RFC 5731 defines")
         return TransferData(
             name=_required(element, ns, key),
-            status=_required(element, ns, "trStatus"),
+            status=status,
             requested_by=_required(element, ns, "reID"),
             requested_at=parse_datetime(_required(element, ns, "reDate")),
             action_by=_required(element, ns, "acID"),
@@ -248,6 +331,8 @@ def _contact_created(element: etree._Element, ns: Namespaces) -> ContactCreated:
 
 def _postal_info(element: etree._Element, ns: Namespaces) -> PostalInfo:
     addr = element.find(q(ns.contact, "addr"))
+    if addr is None:
+        raise ProtocolError("a <postalInfo> has no <addr>")
     return PostalInfo(
         type=element.get("type", "loc"),
         name=_required(element, ns.contact, "name"),
@@ -266,7 +351,7 @@ def _contact_info(element: etree._Element, ns: Namespaces) -> ContactInfo:
     return ContactInfo(
         handle=_required(element, ns.contact, "id"),
         roid=_required(element, ns.contact, "roid"),
-        statuses=tuple(s.get("s") for s in element.findall(q(ns.contact, "status"))),
+        statuses=_statuses(element, ns.contact),
         postal_info=tuple(_postal_info(p, ns) for p in element.findall(q(ns.contact, "postalInfo"))),
         voice=_child_text(element, ns.contact, "voice") or "",
         fax=_child_text(element, ns.contact, "fax") or "",

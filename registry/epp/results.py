@@ -58,6 +58,10 @@ class Response:
     trid: TransactionId
     msgq: MessageQueue | None = None
     data: ResData | None = None
+    # The frame as received, for a message that must be kept as it came (an unreadable poll
+    # message). It may hold the registry's authInfo: never logged or shown unredacted
+    # (``framelog.redact``), and left out of repr.
+    frame: bytes = field(default=b"", repr=False, compare=False)
 
     @property
     def result(self) -> Result:
@@ -132,6 +136,19 @@ class LoginRefused(RegistryUnavailable):
 
 class ProtocolError(RegistryError):
     """The peer sent something that is not a valid EPP answer."""
+
+
+class ResponseDataInvalid(ProtocolError):
+    """The response's results, transaction IDs and message queue could be read, but not what
+    it says (its resData, or its message queue's details). ``response`` is what could be read,
+    without ``data``: enough to acknowledge a poll message that cannot be processed."""
+
+    def __init__(self, message: str, *, response: Response | None = None) -> None:
+        super().__init__(message)
+        self.response = response
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self),))
 
 
 class XmlRefused(ProtocolError):

@@ -306,6 +306,16 @@ class SandboxStore:
         db.execute("UPDATE meta SET value = ? WHERE key = ?", (str(int(row["value"]) - 1), key))
         return True
 
+    def answer_no_transfer_history(self, code: int | None) -> None:
+        """The result code of a transfer query of a domain that has never had a transfer:
+        2002 by default (Nomulus: "Object has no transfer history"); 2301 as other registries
+        answer it. None puts the default back."""
+        self._set_meta("no_transfer_history", None if code is None else str(code))
+
+    def no_transfer_history_code(self, db: sqlite3.Connection) -> int:
+        row = db.execute("SELECT value FROM meta WHERE key = 'no_transfer_history'").fetchone()
+        return int(row["value"]) if row else 2002
+
     # ------------------------------------------------------------------ registry staff's tools
 
     def is_seeded(self) -> bool:

@@ -85,7 +85,9 @@ class TransferCommands:
         where = (ns.domain, "name", domain.name)
         if op == "query":
             if latest is None:
-                raise Refusal(2301, "this domain has never been transferred", element=where)
+                # No transfer data at all: a 2002 as Nomulus answers it, unless staged otherwise.
+                code = self.store.no_transfer_history_code(db)
+                raise Refusal(code, "this domain has no transfer history", element=where)
             sides = {domain.sponsor, latest.requested_by, latest.action_by}
             if me not in sides:
                 authinfo = authinfo_of(transfer, ns.domain)

@@ -16,7 +16,7 @@ from domains.models import RegistryDifference
 from registry.models import Domain
 from tests.assignments_ui import conftest as cesja_pages
 from tests.transfers_ui import conftest as transfer_pages
-from transfers.models import Transfer
+from transfers.models import Transfer, UnprocessedPollMessage
 from workflows.models import HistoryEvent
 
 # The page tests' ways of making requests, the real way, shared here as fixtures.
@@ -38,6 +38,7 @@ class AuditWorld:
     event: HistoryEvent
     customer: User
     difference: RegistryDifference | None = None
+    registry_message: UnprocessedPollMessage | None = None
 
 
 @pytest.fixture
@@ -55,6 +56,12 @@ def audit_world(
         event=HistoryEvent.objects.for_object(transfer).first(),
         customer=customer_a,
         difference=_difference(our_domain),
+        registry_message=UnprocessedPollMessage.objects.create(
+            registrar_client_id="regflow",
+            msg_id="90001",
+            stage=UnprocessedPollMessage.Stage.READ,
+            error="the resData cannot be read",
+        ),
     )
 
 

@@ -70,6 +70,9 @@ MATRIX: dict[str, tuple[str, str]] = {
     "domains:ask_confirmation": ("domain", "L 405 405 403 403 403 403 403 403 403"),
     # Every back-office team and auditors read a registry difference; the domains team closes it.
     "domains:difference": ("difference", "L 403 403 200 200 200 200 200 200 200"),
+    # Registry messages we could not process: the domains team, supervisors and auditors.
+    "domains:registry_messages": ("", "L 403 403 200 403 403 403 403 200 200"),
+    "domains:registry_message": ("registry_message", "L 403 403 200 403 403 403 403 200 200"),
     "domains:confirm_registrant": ("", "404 404 404 404 404 404 404 404 404 404"),
     "assignments:start": ("", "L 200 200 403 403 403 403 403 403 403"),
     # Back office and auditors are sent on to the staff page of the cesja.

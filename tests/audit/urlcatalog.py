@@ -67,6 +67,7 @@ def build_url(route: Route, world: AuditWorld, pk_source: str) -> str:
         "event": world.event.pk,
         "customer": world.customer.pk,
         "difference": world.difference.pk if world.difference else 0,
+        "registry_message": world.registry_message.pk if world.registry_message else 0,
     }
     kwargs = {}
     for param in route.params:

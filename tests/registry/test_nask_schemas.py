@@ -22,6 +22,7 @@ def nask_frame_errors(frame) -> list[str]:
 def validate_nask_frame(frame) -> None:
     validate_frame(frame, NASK)
 
+
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 DOMAIN_NS = f'xmlns:domain="{NASK_DOMAIN}"'
 CONTACT_NS = f'xmlns:contact="{NASK_CONTACT}"'

@@ -10,6 +10,7 @@ import pytest
 
 from registry.epp import (
     AuthorizationError,
+    CommandUseError,
     InvalidAuthInfo,
     NotEligibleForTransfer,
     ObjectDoesNotExist,
@@ -94,8 +95,8 @@ def test_request_then_cancel(epp_client, sandbox_domain):
 def test_query_by_either_side_or_with_the_authinfo(epp_client, sandbox_domain):
     domain = sandbox_domain(sponsor="nordhost")
     us, them, third = epp_client(), epp_client("nordhost"), epp_client("webpartner")
-    with pytest.raises(ObjectNotPendingTransfer):
-        us.transfer_query(domain.name, domain.authinfo)  # never transferred
+    with pytest.raises(CommandUseError):
+        us.transfer_query(domain.name, domain.authinfo)  # no transfer history: 2002, as Nomulus answers
     us.transfer_request(domain.name, domain.authinfo)
 
     assert us.transfer_query(domain.name).data.status == "pending"
@@ -105,6 +106,26 @@ def test_query_by_either_side_or_with_the_authinfo(epp_client, sandbox_domain):
     with pytest.raises(InvalidAuthInfo):
         third.transfer_query(domain.name, "Not-The-Code-1")
     assert third.transfer_query(domain.name, domain.authinfo).data.status == "pending"
+
+
+def test_no_transfer_history_is_a_2002_or_as_staged_a_2301(epp_client, sandbox, sandbox_domain):
+    domain = sandbox_domain(sponsor="nordhost")
+    us = epp_client()
+    with pytest.raises(CommandUseError) as caught:
+        us.transfer_query(domain.name, domain.authinfo)
+    assert caught.value.code == 2002
+    sandbox.store.answer_no_transfer_history(2301)
+    try:
+        with pytest.raises(ObjectNotPendingTransfer):
+            us.transfer_query(domain.name, domain.authinfo)
+    finally:
+        sandbox.store.answer_no_transfer_history(None)
+    # A finished transfer is still shown, and acting on it is a 2301.
+    us.transfer_request(domain.name, domain.authinfo)
+    us.transfer_cancel(domain.name)
+    assert us.transfer_query(domain.name).data.status == "clientCancelled"
+    with pytest.raises(ObjectNotPendingTransfer):
+        us.transfer_cancel(domain.name)
 
 
 def test_approve_and_reject_need_a_pending_transfer(epp_client, sandbox_domain):

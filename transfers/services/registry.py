@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.epp.data import TransferData
 from registry.epp.results import (
+    CommandUseError,
     EppError,
     InvalidAuthInfo,
     ObjectNotPendingTransfer,
@@ -253,7 +254,9 @@ def reconcile_transfer(transfer_id: int) -> str:
             data = registry.transfer_query(transfer.domain_name, code).data
     except RegistryUnavailable:
         raise
-    except ObjectNotPendingTransfer:
+    except (ObjectNotPendingTransfer, CommandUseError):
+        # 2002: a registry that keeps no transfer data for the domain at all (Nomulus) has no
+        # transfer of it, as a 2301 says.
         data = None
     if not isinstance(data, TransferData) or not _is_this_transfer(transfer, data):
         with transaction.atomic():

@@ -22,6 +22,6 @@ def add_version(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("transfers", "0005_authinfocode_to_domains")]
+    dependencies = [("transfers", "0006_unprocessed_poll_message")]
 
     operations = [migrations.RunPython(add_version, migrations.RunPython.noop)]
