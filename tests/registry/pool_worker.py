@@ -19,7 +19,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--commands", type=int, default=1, help="per thread")
-    parser.add_argument("--domain", default="kowalski.pl")
+    parser.add_argument("--domain", default="nowak-design.com")
     parser.add_argument("--start-at", type=float, default=0.0, help="wall-clock time to begin at")
     parser.add_argument("--hold", type=float, default=0.0, help="seconds to keep one session lent")
     parser.add_argument("--hang", action="store_true", help="keep a session lent until killed")

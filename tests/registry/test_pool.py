@@ -104,7 +104,7 @@ def test_an_idle_session_is_kept_alive_past_the_registrys_idle_timeout(settings,
     server.store.add_registrar("regflow", "RegFlow", "sandbox-regflow-pw")
     now = server.store.now()
     server.store.add_domain(
-        "bezczynny.pl",
+        "bezczynny.com",
         sponsor="regflow",
         registrant=None,
         authinfo="Idle-Code-1",
@@ -119,11 +119,11 @@ def test_an_idle_session_is_kept_alive_past_the_registrys_idle_timeout(settings,
             "KEEPALIVE": 0.3,
         }
         with RegistryGateway.from_settings() as gateway:
-            gateway.domain_info("bezczynny.pl")
+            gateway.domain_info("bezczynny.com")
         claimed = RegistrySessionSlot.objects.get(registrar_client_id="regflow")
         time.sleep(2.5)  # more than twice the registry's idle timeout
         with RegistryGateway.from_settings() as gateway:
-            assert gateway.domain_info("bezczynny.pl").response.code == 1000
+            assert gateway.domain_info("bezczynny.com").response.code == 1000
         assert server.commands_handled[("regflow", "login")] == 1
         assert server.commands_handled[("regflow", "hello")] >= 3
         renewed = RegistrySessionSlot.objects.get(registrar_client_id="regflow")
@@ -134,10 +134,10 @@ def test_an_idle_session_is_kept_alive_past_the_registrys_idle_timeout(settings,
 def test_after_the_registry_dropped_every_session_the_next_command_logs_in_again(own_registrar, sandbox):
     client_id = own_registrar["CLIENT_ID"]
     with RegistryGateway.from_settings() as gateway:
-        gateway.domain_info("kowalski.pl")
+        gateway.domain_info("nowak-design.com")
     assert sandbox.drop_sessions() >= 1
     with RegistryGateway.from_settings() as gateway:
-        result = gateway.domain_info("kowalski.pl")
+        result = gateway.domain_info("nowak-design.com")
     assert result.response.code == 1000 and result.record.outcome == "success"
     assert logins(sandbox, client_id) == 2
     assert pool_for().size == 1  # the dead session was replaced, not added to
@@ -176,7 +176,7 @@ def test_a_killed_workers_slot_is_taken_over_once_stale(own_registrar, settings,
     settings.REGISTRY = {**settings.REGISTRY, "SESSION_WAIT": 5.0}
     began = time.monotonic()
     with RegistryGateway.from_settings() as gateway:
-        assert gateway.domain_info("kowalski.pl").response.code == 1000
+        assert gateway.domain_info("nowak-design.com").response.code == 1000
     assert time.monotonic() - began < 5
     taken = RegistrySessionSlot.objects.get(registrar_client_id=client_id)
     assert taken.holder.split(":")[1] == str(os.getpid())
@@ -192,7 +192,7 @@ def test_a_worker_gives_back_an_idle_session_when_another_waits_for_one(own_regi
         assert sandbox.sessions_open[client_id] == 1
         began = time.monotonic()
         with RegistryGateway.from_settings() as gateway:
-            assert gateway.domain_info("kowalski.pl").response.code == 1000
+            assert gateway.domain_info("nowak-design.com").response.code == 1000
         assert time.monotonic() - began < 3
         # The worker lives on (renewing its slot, so nothing went stale) and yet its session had
         # ended before ours began: it gave it back on being asked.
@@ -209,15 +209,15 @@ def test_a_refused_login_does_not_poison_the_pool(own_registrar, sandbox):
     sandbox.store.refuse_logins(client_id, 2502)
     try:
         with pytest.raises(LoginRefused), RegistryGateway.from_settings() as gateway:
-            gateway.domain_info("kowalski.pl")
+            gateway.domain_info("nowak-design.com")
         assert pool_for().size == 0
         assert not RegistrySessionSlot.objects.filter(registrar_client_id=client_id).exists()
     finally:
         sandbox.store.refuse_logins(client_id, None)
     with RegistryGateway.from_settings() as gateway:
-        assert gateway.domain_info("kowalski.pl").response.code == 1000
+        assert gateway.domain_info("nowak-design.com").response.code == 1000
     with RegistryGateway.from_settings() as gateway:
-        assert gateway.domain_info("kowalski.pl").response.code == 1000
+        assert gateway.domain_info("nowak-design.com").response.code == 1000
     # one session for both commands (the sandbox counts a refused login as no one's)
     assert logins(sandbox, client_id) == 1
     assert pool_for().size == 1
@@ -247,13 +247,13 @@ def test_a_session_whose_answer_was_lost_is_closed_one_that_got_a_2400_is_kept(
 def test_pools_closed_while_a_session_is_lent_end_it_when_it_comes_back(own_registrar, sandbox):
     client_id = own_registrar["CLIENT_ID"]
     idle, lent = RegistryGateway.from_settings(), RegistryGateway.from_settings()
-    idle.domain_info("kowalski.pl")
-    lent.domain_info("kowalski.pl")
+    idle.domain_info("nowak-design.com")
+    lent.domain_info("nowak-design.com")
     idle.close()
     assert sandbox.sessions_open[client_id] == 2
     close_pools()  # as at a worker's shutdown
     assert sandbox.sessions_open[client_id] == 1  # the idle one logged out, the lent one not yet
-    assert lent.domain_info("kowalski.pl").response.code == 1000  # its holder may finish
+    assert lent.domain_info("nowak-design.com").response.code == 1000  # its holder may finish
     assert RegistrySessionSlot.objects.filter(registrar_client_id=client_id).count() == 1
     lent.close()
     assert sandbox.sessions_open[client_id] == 0
@@ -276,7 +276,7 @@ def test_a_full_pool_makes_the_next_caller_wait_then_says_why(sandbox, sandbox_r
     pool = plain_pool(sandbox, me.client_id, me.password, max_size=1)
     try:
         with pool.session() as client:
-            client.domain_info("kowalski.pl")
+            client.domain_info("nowak-design.com")
             with pytest.raises(RegistryUnavailable, match="all 1 sessions of this process are in use"):
                 pool.checkout(timeout=0.2)
             returned = threading.Timer(0.3, pool.checkin, args=(client,))
@@ -295,20 +295,20 @@ def test_a_forked_child_does_not_use_the_parents_session(sandbox, sandbox_regist
     pool = plain_pool(sandbox, me.client_id, me.password)
     try:
         with pool.session() as client:
-            client.domain_info("kowalski.pl")
+            client.domain_info("nowak-design.com")
         pid = os.fork()
         if pid == 0:  # the child: a session of its own, the parent's left alone
             code = 1
             try:
                 with pool.session() as own:
-                    own.domain_info("kowalski.pl")
+                    own.domain_info("nowak-design.com")
                     code = 0 if own is not client and pool.size == 1 else 2
             finally:
                 os._exit(code)
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 0
         with pool.session() as again:
-            assert again is client and again.domain_info("kowalski.pl").code == 1000
+            assert again is client and again.domain_info("nowak-design.com").code == 1000
     finally:
         pool.close()
     assert logins(sandbox, me.client_id) == 2  # the parent's one, and the child's own

@@ -19,7 +19,7 @@ from registry.sandbox import demo_data
 from registry.sandbox.seed import seed
 from registry.sandbox.server import SandboxServer
 
-DOMAIN = "kowalski.pl"
+DOMAIN = "nowak-design.com"
 
 
 class Command(BaseCommand):
