@@ -30,7 +30,8 @@ def test_a_registry_outage_during_execution(
     domains_staff,
     cesja_time_passes,
 ):
-    sandbox = cesja_world.sandbox
+    # .pl domains: NASK (the sandbox's HTTPS door) is the registry that goes away
+    sandbox = cesja_world.transfers.sandbox_https
     domains = [cesja_world.domain(registrant_a), cesja_world.domain(registrant_a)]
     cesja = start_cesja(
         initiator=customer_a,
@@ -86,7 +87,7 @@ def test_a_registry_outage_during_execution(
 
 
 def test_the_cedents_code_dies_with_the_cesja(
-    cesja_world, cesja_jobs, customer_a, registrant_a, organisation_a, domains_staff, epp_client
+    cesja_world, cesja_jobs, customer_a, registrant_a, organisation_a, domains_staff, epp_https_client
 ):
     from domains.models import AuthInfoCode
     from domains.services import issue_authinfo
@@ -105,7 +106,7 @@ def test_the_cedents_code_dies_with_the_cesja(
     cesja_jobs.wait_for(lambda: not cesja_world.sandbox.store.authinfo_matches(domain.name, code))
     # The previous registrant's code no longer moves the domain away.
     try:
-        epp_client("webpartner").transfer_request(domain.name, code)
+        epp_https_client("webpartner").transfer_request(domain.name, code)
     except InvalidAuthInfo as refused:
         assert refused.code == 2202
     else:

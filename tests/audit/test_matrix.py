@@ -58,6 +58,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     # Staff of any team may cancel on a caller's behalf; other teams are sent back to the page.
     "transfers:cancel": ("transfer", "L 200 404 200 302 302 302 302 403 403"),
     "transfers:approve": ("transfer", "L 302 404 403 403 403 403 403 403 403"),
+    # Asking NASK to send its confirmation again: the customer, or staff of any team for them.
+    "transfers:resend": ("transfer", "L 405 405 405 405 405 405 405 403 403"),
     "transfers:review": ("transfer", "L 403 403 405 405 405 405 405 403 403"),
     "transfers:reject": ("transfer", "L 403 403 405 405 405 405 405 403 403"),
     "queues:claim": ("transfer", "L 403 403 405 405 405 405 405 405 403"),

@@ -25,14 +25,15 @@ from workflows.errors import Refused
 from workflows.models import Channel, EventType, HistoryEvent
 from workflows.roles import Team
 
-from ..transfers.helpers import confirmation_token, process_registry, wait_state
+from ..transfers.helpers import confirmation_token, losing_side_lets_go, process_registry, wait_state
 
 CONFIRM_REGISTRANT = re.compile(r"/domains/registrant/([A-Za-z0-9_-]+)/")
 
 
-def remote_domain(world, *, registrant: str) -> tuple[str, str]:
-    """A domain another registrar (nordhost) holds for the contact ``registrant``."""
-    name = f"r-{uuid.uuid4().hex[:12]}.pl"
+def remote_domain(world, *, registrant: str, tld: str = "pl") -> tuple[str, str]:
+    """A domain another registrar (nordhost) holds for the contact ``registrant`` (a .pl one
+    at the sandbox's NASK unless said)."""
+    name = f"r-{uuid.uuid4().hex[:12]}.{tld}"
     code = f"Test-{secrets.token_hex(6)}"
     now = world.sandbox.store.now()
     world.sandbox.store.add_domain(
@@ -76,7 +77,7 @@ def transferred_in(
     )
     confirm_transfer(token=confirmation_token(transfer.confirmation_email))
     wait_state(jobs, transfer, State.PENDING)
-    epp_client("nordhost").transfer_approve(name)
+    losing_side_lets_go(world, epp_client, name)
     process_registry(jobs, until=lambda: Transfer.objects.get(pk=transfer.pk).state == State.COMPLETED)
     jobs.wait_for(lambda: Domain.objects.get(name=name).registrant_basis != RegistrantBasis.READING)
     return Domain.objects.select_related("registrant", "sponsor", "tld").get(name=name)
@@ -222,7 +223,8 @@ def test_the_registry_down_when_the_registrant_is_read_leaves_it_to_a_later_try(
     from transfers.services import apply_registry_status
     from workflows.models import OutboxMessage
 
-    name, code = remote_domain(transfer_world, registrant=annas_contact(transfer_world))
+    # the RFC registry (.eu) is the one that goes away here
+    name, code = remote_domain(transfer_world, registrant=annas_contact(transfer_world), tld="eu")
     transfer = start_incoming_transfer(
         account=customer_a,
         domain_name=name,
