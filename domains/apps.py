@@ -10,13 +10,19 @@ class DomainsConfig(AppConfig):
     verbose_name = _("Domains we hold")
 
     def ready(self) -> None:
+        from registry.notices import authinfo_set_by_registry
         from transfers.signals import transfer_completed
         from workflows.rounds import REGISTRY, register
 
         from . import consequences, flows  # noqa: F401 - the outbox's handlers, the flow
         from .receivers import (
             codes_die_with_the_transfer,
+            codes_replaced_by_the_registry,
             registrant_is_read_from_the_registry,
+        )
+
+        authinfo_set_by_registry.connect(
+            codes_replaced_by_the_registry, dispatch_uid="domains.codes_replaced"
         )
 
         transfer_completed.connect(codes_die_with_the_transfer, dispatch_uid="domains.codes_die")

@@ -38,3 +38,9 @@ def registrant_is_read_from_the_registry(sender: Any, transfer: Any, domain: Dom
         {"domain": domain.pk, "account": transfer.account_id, "transfer": transfer.pk},
         case=domain,
     )
+
+
+def codes_replaced_by_the_registry(sender: Any, domain: Domain, **kwargs: Any) -> None:
+    """The registry set the domain's code itself (NASK's pollAuthInfo): the codes we gave out
+    no longer work there, so they are void here too; nothing is sent to the registry."""
+    services.void_codes(domain, AuthInfoCode.ResetReason.REPLACED, at_registry=False)

@@ -277,6 +277,11 @@ class Transfer(ConcurrentTransitionMixin, RegistryRetry):
     def cancelled_at_registry(self) -> None:
         self.resolved_at = timezone.now()
 
+    @transition(field=state, source=AT_REGISTRY, target=State.EXPIRED)
+    def lapse_at_registry(self) -> None:
+        """The registry's own confirmation window closed unanswered (NASK: serverCancelled)."""
+        self.resolved_at = timezone.now()
+
     @transition(field=state, source=(State.SUBMITTING, *AT_REGISTRY), target=State.FAILED)
     def fail(self) -> None:
         self.resolved_at = timezone.now()

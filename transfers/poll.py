@@ -22,10 +22,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from registry.epp.data import TransferData
+from registry.epp.data import AuthInfoNotice, ExpiryNotice, RegistryNotice, TransferData
 from registry.epp.framelog import redact
 from registry.epp.results import ObjectDoesNotExist, RegistryUnavailable, Response, ResponseDataInvalid
 from registry.gateway import RegistryGateway
+from registry.notices import apply_notice
 from registry.profiles import profiles_in_use
 from workflows.cases import is_staff
 from workflows.errors import Conflict, Refused
@@ -64,6 +65,9 @@ def receive_and_apply(gateway: RegistryGateway) -> Taken | None:
         return None
     msgq = response.msgq
     data = response.data if isinstance(response.data, TransferData) else None
+    notice = (
+        response.data if isinstance(response.data, AuthInfoNotice | ExpiryNotice | RegistryNotice) else None
+    )
     client_id = gateway.client.client_id
     earlier = _delivered_before(client_id, msgq.id)
     if earlier is not None:
@@ -78,6 +82,8 @@ def receive_and_apply(gateway: RegistryGateway) -> Taken | None:
                 trn_data=_jsonable(data),
             )
             transfer = _apply(message, data, us=client_id)
+            if notice is not None:
+                apply_notice(notice, msg_id=msgq.id)
             message.transfer = transfer
             message.applied_at = timezone.now()
             message.save(update_fields=["transfer", "applied_at"])

@@ -91,6 +91,9 @@ def next_step(transfer: Transfer) -> str:
             State.REJECTED: _("The transfer was stopped by our staff: %(why)s")
             % {"why": transfer.outcome_reason},
             State.CANCELLED: _("The other registrar withdrew its request. The domain stays with us."),
+            State.EXPIRED: _(
+                "The registrant did not confirm the transfer at the registry. The domain stays with us."
+            ),
             State.FAILED: _("The transfer did not take place: %(why)s") % {"why": transfer.outcome_reason},
         }
     return str(steps.get(state, ""))

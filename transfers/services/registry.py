@@ -331,6 +331,25 @@ def apply_registry_status(transfer_id: int, data: TransferData, *, source: str) 
             params={"label": label},
         )
         return "rejected" if moved else "unchanged"
+    current = Transfer.objects.get(pk=transfer_id)
+    if status == "serverCancelled" and current.subscriber_confirms_at_registry:
+
+        def lapsed(t: Transfer) -> None:
+            settle(t)
+            t.outcome_reason = str(_("The registrant did not confirm the transfer at the registry in time."))
+
+        moved = transition(
+            transfer_id,
+            "lapse_at_registry",
+            summary=_("The transfer of %(domain)s expired at the registry: %(label)s."),
+            data={"registry_status": status, "source": source},
+            change=lapsed,
+            quiet_if=set(State.values),
+            # the customer who asked hears of it; for a domain leaving us nothing changed
+            then=[mail("expired")] if current.is_incoming else [],
+            params={"label": label},
+        )
+        return "expired" if moved else "unchanged"
     if status in ("clientCancelled", "serverCancelled"):
         moved = transition(
             transfer_id,

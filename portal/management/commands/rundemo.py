@@ -85,17 +85,24 @@ class Command(BaseCommand):
                 host,
                 "--port",
                 str(port),
+                "--https-port",
+                str(settings.REGISTRY_SANDBOX_HTTPS_PORT),
             ],
             stdout=log_path.open("a"),
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
-        while not _port_open(host, port):
+        https_port = settings.REGISTRY_SANDBOX_HTTPS_PORT
+        while not (_port_open(host, port) and _port_open(host, https_port)):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 raise CommandError(f"The registry sandbox did not start; see {log_path}.")
             time.sleep(0.2)
-        self.stdout.write(f"Registry sandbox (EPP over TLS) listening on {host}:{port}; log: {log_path}")
+        mail_dir = settings.REGISTRY_SANDBOX_MAIL_DIR
+        self.stdout.write(
+            f"Registry sandbox: EPP over TLS on {host}:{port} (.com .net .eu), NASK's EPP over HTTPS on "
+            f"{host}:{https_port} (.pl; the registrant's e-mails go to {mail_dir}); log: {log_path}"
+        )
         return process
 
     def _sync_domains(self) -> None:
