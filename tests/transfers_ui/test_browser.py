@@ -125,3 +125,68 @@ def test_staff_sees_an_outgoing_transfer_with_the_reject_form(
     page.get_by_role("button", name="Odrzuć transfer").click()
     expect(page.locator(".field--invalid").first).to_be_visible()
     shot(page, "transfers-staff-reject")
+
+
+def test_customer_transfers_a_pl_domain_on_nasks_path(
+    live_server,
+    page: Page,
+    browser,
+    new_page: Callable[[], Page],
+    transfer_world,
+    customer_a,
+    registrant_a,
+    sandbox_domain,
+    transfer_jobs,
+) -> None:
+    """A .pl domain: our confirmation first, then NASK's own e-mail to the registrant, whose
+    link (NASK's page, over HTTPS) completes the transfer; meanwhile the customer's page says
+    what NASK waits for and has the e-mail sent again."""
+    from tests.transfers.helpers import nask_confirmation
+
+    remote = sandbox_domain(sponsor="nordhost", tld="pl")
+    door = transfer_world.sandbox_https
+    log_in(page, live_server.url, customer_a.username)
+    page.goto(f"{live_server.url}/transfers/new/")
+    page.get_by_label("Nazwa domeny").fill(remote.name)
+    page.get_by_label("Kod transferu (authinfo)").fill(remote.authinfo)
+    page.get_by_label("Profil abonenta").select_option(label="Jan Kowalski")
+    page.get_by_role("button", name="Rozpocznij transfer").click()
+    expect(page.locator(".badge--state")).to_have_text("Czeka na potwierdzenie abonenta")
+    request_url = page.url
+
+    link = next(m for m in reversed(mail.outbox) if CONFIRM_LINK.search(m.body))
+    registrant = new_page()
+    registrant.goto(f"{live_server.url}{CONFIRM_LINK.search(link.body).group(0)}")
+    registrant.get_by_role("button", name="Potwierdź transfer").click()
+    expect(registrant.locator("h1")).to_have_text("Dziękujemy: transfer jest potwierdzony")
+    registrant.context.close()
+
+    # At NASK: the page says what NASK waits for and who must act.
+    transfer_jobs.wait_for(lambda: Transfer.objects.get(domain_name=remote.name).state == State.PENDING)
+    page.goto(request_url)
+    expect(page.locator(".badge--state")).to_have_text("Oczekuje w rejestrze")
+    expect(page.locator("#next-step")).to_contain_text("Rejestr (NASK) wysłał abonentowi domeny e-mail")
+    expect(page.locator("#next-step")).to_contain_text("Niepotwierdzona prośba wygaśnie")
+    shot(page, "transfers-pl-at-nask")
+    first = nask_confirmation(door, remote.name)
+    page.get_by_role("button", name="Poproś rejestr o ponowne wysłanie potwierdzenia").click()
+    expect(page.locator(".message--success")).to_contain_text("Poprosiliśmy rejestr")
+    transfer_jobs.wait_for(lambda: nask_confirmation(door, remote.name) != first)
+    assert "127.0.0.1" in door.store.confirmation_url
+
+    # The registrant opens the newest link NASK mailed: NASK's page, then its button.
+    transfer_id, token = nask_confirmation(door, remote.name)
+    nask = browser.new_context(ignore_https_errors=True, locale="pl-PL").new_page()
+    nask.goto(f"{door.store.confirmation_url}?transfer={transfer_id}&token={token}")
+    expect(nask.locator("h1")).to_contain_text(remote.name)
+    shot(nask, "transfers-pl-nask-confirm")
+    nask.get_by_role("button", name="Potwierdzam transfer").click()
+    expect(nask.locator("h1")).to_have_text("Transfer potwierdzony")
+    nask.context.close()
+
+    tasks.process_poll_messages()
+    page.reload()
+    expect(page.locator(".badge--state")).to_have_text("Zakończony")
+    expect(page.locator(".timeline")).to_contain_text("ponownie wysłał abonentowi potwierdzenie")
+    shot(page, "transfers-pl-completed")
+    assert Domain.objects.of_account(customer_a).held_by_us().filter(name=remote.name).exists()
