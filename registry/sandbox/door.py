@@ -185,6 +185,9 @@ class SandboxDoor:
 
     def _handshake(self, raw: socket.socket, address: tuple) -> ssl.SSLSocket | None:
         raw.settimeout(self.handshake_timeout)
+        # answers go out in pieces (HTTP headers, body; an EPP header, its frame): no Nagle delay
+        with contextlib.suppress(OSError):
+            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             return self._context.wrap_socket(raw, server_side=True)
         except (ssl.SSLError, OSError) as exc:

@@ -20,6 +20,8 @@ from lxml import etree
 
 from registry.epp import TcpTlsTransport, frames
 from registry.epp.data import ContactData
+from registry.epp.frames import NASK_FRAMES
+from registry.epp.https import HttpsTransport
 from registry.epp.responses import parse_envelope, parse_frame, parse_response
 from registry.epp.results import ProtocolError, ResponseDataInvalid
 
@@ -43,12 +45,17 @@ WRONG_VALUES = (
 
 
 @pytest.fixture(scope="module")
-def seeds(sandbox) -> list[bytes]:
-    """The sandbox's answers to one session of every kind of command, as received."""
+def seeds(sandbox, sandbox_https) -> list[bytes]:
+    """The sandbox's answers to one session of every kind of command, as received: from the
+    RFC registry over TLS and from NASK over HTTPS, each in its dialect."""
+    return rfc_seeds(sandbox) + nask_seeds(sandbox_https)
+
+
+def rfc_seeds(sandbox) -> list[bytes]:
     client_id = f"m{uuid.uuid4().hex[:12]}"
     sandbox.store.add_registrar(client_id, "Malformed answers", "pw-malformed-1")
     now = sandbox.store.now()
-    name = f"malformed-{client_id}.pl"
+    name = f"malformed-{client_id}.eu"
     sandbox.store.add_domain(
         name,
         sponsor="nordhost",
@@ -66,10 +73,10 @@ def seeds(sandbox) -> list[bytes]:
         answers.append(transport.recv_frame())
 
     send(frames.login, client_id, "pw-malformed-1")
-    send(frames.domain_check, ["kowalski.pl", "free-malformed.pl"])
-    send(frames.domain_info, "kowalski.pl")
+    send(frames.domain_check, ["nowak-design.com", "free-malformed.com"])
+    send(frames.domain_info, "nowak-design.com")
     send(frames.domain_info, name, authinfo="Seed-Code-1")
-    send(frames.domain_info, "nie-ma-malformed.pl")
+    send(frames.domain_info, "nie-ma-malformed.com")
     send(frames.domain_transfer, "request", name, authinfo="Wrong-Code-1")
     send(frames.domain_transfer, "request", name, authinfo="Seed-Code-1")
     send(frames.domain_transfer, "query", name)
@@ -83,6 +90,51 @@ def seeds(sandbox) -> list[bytes]:
     send(frames.logout)
     transport.close()
     assert any(b"<msgQ" in a for a in answers) and any(b"infData" in a for a in answers)
+    return answers
+
+
+def nask_seeds(door) -> list[bytes]:
+    client_id = f"n{uuid.uuid4().hex[:12]}"
+    door.store.add_registrar(client_id, "Malformed answers (NASK)", "pw-malformed-1")
+    now = door.store.now()
+    name = f"malformed-{client_id}.pl"
+    door.store.add_domain(
+        name,
+        sponsor="nordhost",
+        registrant="N-OGRODNIK",
+        authinfo="Seed-Code-1",
+        created_at=now - timedelta(days=400),
+        expires_at=now + timedelta(days=200),
+    )
+    door.store.queue_notice(
+        client_id, "domain authInfo", {"kind": "pollAuthInfo", "name": name, "authinfo": "X-1"}
+    )
+    door.store.queue_notice(
+        client_id,
+        "soon domain expiration",
+        {"kind": "expData", "names": [name], "expires_at": "2027-01-01T00:00:00Z"},
+    )
+    nask = NASK_FRAMES
+    transport = HttpsTransport(door.url, ca_file=door.cert_path, timeout=5, hello_frame=nask.hello())
+    transport.connect()
+    answers = [transport.recv_frame()]
+
+    def send(build, *args, **kwargs) -> None:
+        transport.send_frame(build(*args, cl_trid=f"seed-{len(answers)}", **kwargs))
+        answers.append(transport.recv_frame())
+
+    send(nask.login, client_id, "pw-malformed-1")
+    send(nask.domain_check, ["kowalski.pl", "free-malformed.pl"])
+    send(nask.domain_info, name, authinfo="Seed-Code-1")
+    send(nask.domain_transfer, "request", name, authinfo="Wrong-Code-1")
+    send(nask.domain_transfer, "request", name, authinfo="Seed-Code-1")
+    send(nask.domain_transfer, "query", name, authinfo="Seed-Code-1")
+    send(nask.poll_request)  # NASK's pollAuthInfo
+    send(nask.poll_ack, parse_envelope(answers[-1]).msgq.id)
+    send(nask.poll_request)  # its expData
+    send(nask.logout)
+    transport.close()
+    assert any(b"pollAuthInfo" in a for a in answers) and any(b"expData" in a for a in answers)
     return answers
 
 

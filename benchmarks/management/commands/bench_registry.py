@@ -14,12 +14,17 @@ from collections.abc import Callable
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.epp import EppClient, TcpTlsTransport
+from registry.epp.frames import NASK_FRAMES
+from registry.epp.https import HttpsTransport
 from registry.epp.pool import SessionPool
 from registry.sandbox import demo_data
+from registry.sandbox.door import SandboxDoor
+from registry.sandbox.https import SandboxHttpsServer
 from registry.sandbox.seed import seed
 from registry.sandbox.server import SandboxServer
 
-DOMAIN = "nowak-design.com"
+# a demo domain we hold at each registry
+DOMAINS = {"rfc": "nowak-design.com", "nask": "kowalski.pl"}
 
 
 class Command(BaseCommand):
@@ -35,8 +40,16 @@ class Command(BaseCommand):
         parser.add_argument("--rounds", type=int, default=3)
         parser.add_argument("--threads", type=int, default=1, help="callers sending at once")
         parser.add_argument("--pool-size", type=int, default=2)
+        parser.add_argument(
+            "--registry",
+            choices=sorted(DOMAINS),
+            default="rfc",
+            help="the RFC registry over TLS (rfc) or NASK's dialect over HTTPS (nask)",
+        )
 
-    def handle(self, *args, count: int, rounds: int, threads: int, pool_size: int, **options) -> None:
+    def handle(
+        self, *args, count: int, rounds: int, threads: int, pool_size: int, registry: str, **options
+    ) -> None:
         if count < threads or rounds < 1:
             raise CommandError("--count must be at least --threads, --rounds at least 1.")
         machine = (
@@ -46,28 +59,38 @@ class Command(BaseCommand):
         self.stdout.write(f"Machine: {machine}")
         self.stdout.write(
             f"{count} domain:info per round and way, {rounds} rounds, {threads} caller(s), "
-            f"pool of {pool_size}"
+            f"pool of {pool_size}, registry {registry}"
         )
         with tempfile.TemporaryDirectory(prefix="bench-registry-") as directory:
-            server = SandboxServer(directory, tick_seconds=3600)
-            seed(server.store)
-            with server:
-                self._compare(server, count, rounds, threads, pool_size)
+            tcp = SandboxServer(directory, tick_seconds=3600)
+            seed(tcp.store)
+            https = SandboxHttpsServer(directory, tick_seconds=3600, store=tcp.store)
+            with tcp, https:
+                server = https if registry == "nask" else tcp
+                self._compare(server, registry, count, rounds, threads, pool_size)
 
-    def _compare(self, server: SandboxServer, count: int, rounds: int, threads: int, pool_size: int) -> None:
+    def _compare(
+        self, server: SandboxDoor, registry: str, count: int, rounds: int, threads: int, pool_size: int
+    ) -> None:
         password = {r.client_id: r.password for r in demo_data.REGISTRARS}[demo_data.US]
+        domain = DOMAINS[registry]
 
         def make() -> EppClient:
+            if registry == "nask":
+                transport = HttpsTransport(
+                    server.url, ca_file=server.cert_path, timeout=15, hello_frame=NASK_FRAMES.hello()
+                )
+                return EppClient(transport, client_id=demo_data.US, password=password, dialect=NASK_FRAMES)
             transport = TcpTlsTransport("127.0.0.1", server.port, ca_file=server.cert_path, timeout=15)
             return EppClient(transport, client_id=demo_data.US, password=password)
 
         def pooled(pool: SessionPool) -> None:
             with pool.session() as client:
-                client.domain_info(DOMAIN)
+                client.domain_info(domain)
 
         def one_session() -> None:
             with make() as client:
-                client.domain_info(DOMAIN)
+                client.domain_info(domain)
 
         rates: dict[str, list[float]] = {"pool": [], "session per command": []}
         logins: dict[str, int] = {"pool": 0, "session per command": 0}
