@@ -201,7 +201,7 @@ class EppClient:
         if not 3 <= len(cl_trid) <= MAX_CL_TRID:
             raise ValueError("a clTRID has 3 to 64 characters")
         frame = command.frame(cl_trid, self.dialect)
-        validate_frame(frame)
+        validate_frame(frame, self.dialect.ns)
         may_resend = command.resend_safe if resend is None else resend
         with self._lock:
             response = self._send_command(frame, cl_trid, may_resend, command)
@@ -253,7 +253,7 @@ class EppClient:
         raise AssertionError("unreachable")
 
     def _exchange(self, frame: bytes, cl_trid: str) -> Response:
-        validate_frame(frame)
+        validate_frame(frame, self.dialect.ns)
         self._send(frame)
         return self._receive_for(cl_trid)
 

@@ -111,3 +111,12 @@ def _json_documents(text: str) -> list[str]:
         found.append(text[index:end])
         index = end
     return found
+
+
+def test_decode_says_what_a_code_means_at_that_registry(tmp_path):
+    path = tmp_path / "refused.xml"
+    path.write_bytes(VALID["2303"].replace(b'code="2303"', b'code="2304"'))
+    out = io.StringIO()
+    call_command("registry_frame", "decode", str(path), stdout=out)
+    described = json.loads(out.getvalue())
+    assert described["code"] == 2304 and "status forbids it" in described["meaning"]

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from registry.epp.decode import describe, split_log
 from registry.epp.namespaces import DIALECTS
 from registry.epp.results import ProtocolError
+from registry.profiles import PROFILES
 
 
 class Command(BaseCommand):
@@ -48,6 +49,9 @@ class Command(BaseCommand):
             except ProtocolError as exc:
                 failures += 1
                 described = {"error": str(exc)}
+            meaning = PROFILES[described["dialect"]].meaning(described["code"]) if "code" in described else ""
+            if meaning:
+                described["meaning"] = meaning  # what the code means at this registry
             if frame.direction:
                 where = {"logged_at": frame.stamp, "direction": frame.direction, "peer": frame.peer}
                 described = {**where, **described}
