@@ -184,3 +184,22 @@ def test_nasks_expiry_and_code_notices_change_what_they_say(
     # the code NASK sent is kept nowhere
     assert not HistoryEvent.objects.filter(data__icontains="Code-Set-By-NASK").exists()
     assert not HistoryEvent.objects.filter(summary__contains="Code-Set-By-NASK").exists()
+
+
+def test_a_cancel_whose_code_cannot_be_read_is_not_sent_and_says_so(
+    transfer_world, transfer_jobs, customer_a, registrant_a, pl_domain
+):
+    remote = pl_domain()
+    transfer = at_nask(transfer_jobs, customer_a, registrant_a, remote)
+    Transfer.objects.filter(pk=transfer.pk).update(authinfo_sealed="not-a-sealed-value")
+    cancel_transfer(transfer=transfer, actor=customer_a, channel=Channel.WEB)
+    process_registry(
+        transfer_jobs,
+        until=lambda: HistoryEvent.objects.for_object(transfer).filter(summary__contains="odczytać").exists(),
+    )
+    transfer.refresh_from_db()
+    assert transfer.state == State.PENDING and transfer.registry_error
+    assert not RegistryCommand.objects.filter(
+        object_name=remote.name, command="domain:transfer:cancel"
+    ).exists()
+    assert transfer_world.sandbox.store.transfers(remote.name)[-1].status == "pending"

@@ -177,6 +177,20 @@ def _registry_action(transfer_id: int, state: str, command: str) -> str:
     if transfer.state == State.CANCELLED and transfer.registry_status != "pending":
         return "stale"
     code = code_for_registry(transfer)
+    if code is None and transfer.registry_profile.transfer.code_with_every_operation:
+        # The registry takes no cancel without the code, and ours can no longer be read: the
+        # request stays pending at the registry, where it lapses unless the registrant confirms.
+        logger.error("transfer %s: no readable code to send the registry our %s with", transfer_id, command)
+        if transfer.state == state:
+            transition(
+                transfer_id,
+                "back_to_pending",
+                summary=_("Our %(command)s of the transfer of %(domain)s could not be sent: %(why)s"),
+                change=lambda t: setattr(t, "registry_error", "code unreadable"),
+                quiet_if=set(State.values),
+                params={"command": command, "why": _("the transfer code is no longer readable")},
+            )
+        return "code lost"
     try:
         with gateway(transfer.domain_name) as registry:
             key = f"transfer:{transfer_id}:{command}:{transfer.attempts}"
