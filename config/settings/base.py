@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    "accounts.middleware.SessionKeepAliveMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -119,7 +120,10 @@ LOGOUT_REDIRECT_URL = "login"
 # Sessions end after inactivity and with the browser.
 SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_AGE", str(60 * 60 * 8)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_SAVE_EVERY_REQUEST = True
+# Not a write on every request: accounts.middleware.SessionKeepAliveMiddleware moves the expiry
+# forward at most every SESSION_REFRESH_EVERY seconds.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_EVERY = int(os.environ.get("DJANGO_SESSION_REFRESH_EVERY", "300"))
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 
