@@ -21,11 +21,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pygal
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import formats, timezone
 from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from pygal.style import Style
 
@@ -377,4 +379,14 @@ def render_chart(times: ResolutionTimes, unit: Unit | None = None) -> Resolution
 
 
 def resolution_charts(now: datetime | None = None, weeks: int = WEEKS) -> list[ResolutionChart]:
-    return [render_chart(times) for times in resolution_times(now, weeks)]
+    """The supervisor's charts. Weeks of history change slowly and drawing them costs more than
+    the rest of the page: they are kept ``RESOLUTION_CHARTS_CACHE_SECONDS`` per language."""
+    seconds = settings.RESOLUTION_CHARTS_CACHE_SECONDS
+    if now is not None or not seconds:
+        return [render_chart(times) for times in resolution_times(now, weeks)]
+    key = f"resolution-charts:{get_language()}:{weeks}"
+    charts = cache.get(key)
+    if charts is None:
+        charts = [render_chart(times) for times in resolution_times(None, weeks)]
+        cache.set(key, charts, seconds)
+    return charts

@@ -124,6 +124,10 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # forward at most every SESSION_REFRESH_EVERY seconds.
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_REFRESH_EVERY = int(os.environ.get("DJANGO_SESSION_REFRESH_EVERY", "300"))
+
+# The supervisor's charts of time to resolution are drawn again at most this often (per
+# language and worker process; 0 draws them on every page).
+RESOLUTION_CHARTS_CACHE_SECONDS = int(os.environ.get("RESOLUTION_CHARTS_CACHE_SECONDS", "300"))
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 

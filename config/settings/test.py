@@ -12,6 +12,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_FAILURE_LIMIT = 5
+# Each test draws the charts from its own data (tests/portal/test_resolution.py tests the cache).
+RESOLUTION_CHARTS_CACHE_SECONDS = 0
 # Static files come from the app directories in tests; no collected STATIC_ROOT exists.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
 

@@ -347,3 +347,22 @@ def test_supervisor_page_shows_the_charts_in_a_browser(live_server, page, superv
     page.reload()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.locator("#resolution-incoming").screenshot(path=str(ARTIFACTS / "supervisor-resolution-phone.png"))
+
+
+def test_the_charts_are_drawn_again_only_when_their_cache_runs_out(
+    make_request, settings, django_assert_num_queries
+) -> None:
+    from django.core.cache import cache
+
+    settings.RESOLUTION_CHARTS_CACHE_SECONDS = 300
+    cache.clear()
+    make_request(INCOMING, resolved_at=timezone.now(), took=hours(3))
+    with translation.override("pl"):
+        drawn = resolution.resolution_charts()
+        with django_assert_num_queries(0):  # kept: no query, nothing drawn
+            again = resolution.resolution_charts()
+        assert [c.svg for c in again] == [c.svg for c in drawn]
+    with translation.override("en"):  # the words of the charts are the reader's
+        english = resolution.resolution_charts()
+    assert [c.svg for c in english] != [c.svg for c in drawn]
+    cache.clear()
