@@ -184,9 +184,42 @@ def _filtered_cesje(filters: RequestFilters) -> QuerySet[Cesja]:
     return cesje
 
 
-def search_requests(filters: RequestFilters) -> QuerySet:
-    """One list of both kinds, newest first, as ``{"kind", "pk", "created_at"}`` rows: the
-    union is what gets counted and paginated; ``load_requests`` fetches a page's objects."""
+class RequestRows:
+    """The found requests of both kinds, newest first, as ``{"kind", "pk", "created_at"}``
+    rows, for a paginator: a page is one slice of a ``UNION ALL`` (a request is of one kind, so
+    there is nothing to remove twice, and the sort runs once), and the count is the sum of each
+    kind's own count, which the database answers from its indexes instead of sorting the union."""
+
+    ordered = True  # the paginator warns about unordered lists
+
+    def __init__(self, parts: list[QuerySet]) -> None:
+        self.parts = parts
+        if not parts:
+            self.rows = Transfer.objects.none().values("pk")
+        else:
+            first, *others = parts
+            rows = first.union(*others, all=True) if others else first
+            self.rows = rows.order_by("-created_at", "-pk")
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = sum(part.count() for part in self.parts)
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        return self.rows[key]
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def search_requests(filters: RequestFilters) -> RequestRows:
+    """One list of both kinds, newest first (``RequestRows``); ``load_requests`` fetches a
+    page's objects."""
     parts = []
     if filters.kind in ("", TRANSFER):
         parts.append(
@@ -202,11 +235,7 @@ def search_requests(filters: RequestFilters) -> QuerySet:
             .annotate(kind=Value(CESJA, output_field=CharField()))
             .values("kind", "pk", "created_at")
         )
-    if not parts:
-        return Transfer.objects.none().values("pk")
-    first, *others = parts
-    rows = first.union(*others) if others else first
-    return rows.order_by("-created_at", "-pk")
+    return RequestRows(parts)
 
 
 @dataclass(frozen=True)

@@ -123,3 +123,24 @@ def test_sent_mails_keep_only_a_digest_never_an_issued_code(audit_world, custome
     for value in SentEmail.objects.values_list("subject", "recipient", "body_sha256", "kind"):
         assert all(code not in str(part) for part in value)
     assert SentEmail.objects.filter(case_id=str(audit_world.transfer.pk), kind="confirm").exists()
+
+
+def test_the_search_counts_each_kind_apart_and_pages_a_union_all(audit_world) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from audit.selectors import RequestFilters, load_requests, search_requests
+
+    rows = search_requests(RequestFilters())
+    with CaptureQueriesContext(connection) as counting:
+        total = rows.count()
+    assert total == 2  # the transfer and the cesja of the audit world
+    assert len(counting.captured_queries) == 2
+    assert not any("UNION" in q["sql"].upper() for q in counting.captured_queries)
+    with CaptureQueriesContext(connection) as paging:
+        page = list(rows[0:25])
+    assert [q for q in paging.captured_queries if "UNION ALL" in q["sql"].upper()]
+    assert {row["kind"] for row in page} == {"transfer", "cesja"}
+    assert [r.created_at for r in load_requests(page)] == sorted(
+        (r.created_at for r in load_requests(page)), reverse=True
+    )
