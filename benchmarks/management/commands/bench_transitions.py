@@ -140,7 +140,7 @@ class Command(BaseCommand):
             for number in range(rounds):
                 order = ["product", "baseline"] if number % 2 == 0 else ["baseline", "product"]
                 for way in order:
-                    results[way].append(_round(env, way, count, cycles, f"{count}r{number}"))
+                    results[way].append(_round(env, way, count, cycles, f"{way[0]}{count}r{number}"))
             rates = {}
             for way in ("product", "baseline"):
                 merged = _merge(results[way])
