@@ -1,0 +1,68 @@
+"""The transitions benchmark: it runs end to end on PostgreSQL and refuses SQLite; and what
+one confirm and one cancel cost in statements today, as a bound that may only go down."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from benchmarks.management.commands.bench_transitions import _open_transfer
+from registry.models import Tld
+from transfers.models import State, Transfer
+from transfers.services import cancel_transfer, confirm_transfer
+from workflows import sealing
+from workflows.models import Channel, HistoryEvent, OutboxMessage
+
+ENGINE = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("engine", [ENGINE])
+def test_the_transitions_benchmark_measures_postgresql_and_refuses_anything_else(engine):
+    out = io.StringIO()
+    if engine != "postgresql":
+        with pytest.raises(CommandError, match="measures PostgreSQL.*Set DATABASE_URL"):
+            call_command("bench_transitions", processes="1", cycles=3, rounds=1, stdout=out)
+        assert out.getvalue() == ""
+        return
+    call_command("bench_transitions", processes="1", cycles=3, rounds=1, stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("Machine: ") and "PostgreSQL" in lines[0]
+    product = next(line.split() for line in lines if line.split()[:2] == ["1", "product"])
+    baseline = next(line.split() for line in lines if line.split()[:2] == ["1", "baseline"])
+    assert float(product[2]) > 0 and float(baseline[2]) > 0
+    assert baseline[-2:] == ["3.0", "1.00"]  # three rows in one commit per step
+    assert float(product[-2]) > 3
+    assert any(line.startswith("    1 product/baseline: ") for line in lines)
+    # the database it made is gone again
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_database WHERE datname LIKE 'bench_transitions_%%'")
+        assert cursor.fetchone()[0] == 0
+
+
+# Today (SQLite and PostgreSQL alike, inside the test's transaction): confirm 30, cancel 30.
+CONFIRM_STATEMENTS = 30
+CANCEL_STATEMENTS = 30
+
+
+@pytest.mark.django_db
+def test_a_confirm_and_a_cancel_send_no_more_statements_than_today(customer_a):
+    Tld.objects.get_or_create(name="com", defaults={"registry_name": "Verisign"})
+    transfer = _open_transfer("statements.com", customer_a)
+    sealed = OutboxMessage.objects.get(kind="transfers.confirmation", case_id=str(transfer.pk)).sealed
+    token = sealing.unseal(sealed)
+
+    with CaptureQueriesContext(connection) as confirm:
+        confirm_transfer(token=token)
+    with CaptureQueriesContext(connection) as cancel:
+        cancel_transfer(transfer=transfer, actor=customer_a, channel=Channel.WEB)
+
+    assert Transfer.objects.get(pk=transfer.pk).state == State.CANCELLED
+    assert HistoryEvent.objects.for_object(transfer).count() == 3
+    assert len(confirm) <= CONFIRM_STATEMENTS
+    assert len(cancel) <= CANCEL_STATEMENTS
