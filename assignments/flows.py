@@ -132,7 +132,9 @@ class CesjaFlow(flow.Flow):
 
 
 def _cesja(activation) -> Cesja:
-    return Cesja.objects.get(pk=activation.process.artifact_object_id)
+    # A step's own flow pass hands over the cesja it holds locked; viewflow does not.
+    case = getattr(activation, "case", None)
+    return case if case is not None else Cesja.objects.get(pk=activation.process.artifact_object_id)
 
 
 def _start(cesja: Cesja) -> None:
@@ -148,7 +150,7 @@ WAITS = {
 }
 
 
-CESJE.flow = FlowSpec(start=_start, waits=WAITS, rounds=8)
+CESJE.flow = FlowSpec(start=_start, waits=WAITS, rounds=8, flow_class=lambda cesja: CesjaFlow)
 
 
 def sync_open_flows() -> int:

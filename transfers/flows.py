@@ -111,7 +111,9 @@ class OutgoingTransferFlow(flow.Flow):
 
 
 def _transfer(activation) -> Transfer:
-    return Transfer.objects.get(pk=activation.process.artifact_object_id)
+    # A step's own flow pass hands over the transfer it holds locked; viewflow does not.
+    case = getattr(activation, "case", None)
+    return case if case is not None else Transfer.objects.get(pk=activation.process.artifact_object_id)
 
 
 def flow_for(transfer: Transfer) -> type[flow.Flow]:
@@ -131,7 +133,7 @@ WAITS = {
 }
 
 
-TRANSFERS.flow = FlowSpec(start=_start, waits=WAITS, rounds=6)
+TRANSFERS.flow = FlowSpec(start=_start, waits=WAITS, rounds=6, flow_class=flow_for)
 
 
 def sync_open_flows() -> int:

@@ -21,11 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import formats, timezone
 from django_fsm import can_proceed
+from viewflow.workflow.flow import Flow
+from viewflow.workflow.models import Task
 
-from . import flowsync, locks
+from . import flowpass, flowsync, locks
 from .errors import Conflict
 from .history import history_text, record_event
 from .models import Channel, HistoryEvent
@@ -56,11 +59,12 @@ class FlowSpec(Generic[Case]):
     """How a kind's viewflow process follows its case: ``start(case)`` starts the process,
     ``waits[node_name](case)`` says whether the case has moved past that node (a node not
     named there is never completed from outside), ``rounds`` bounds how many completions one
-    catch-up may chain."""
+    catch-up through viewflow may chain, ``flow_class(case)`` is the flow a case runs."""
 
     start: Callable[[Case], None]
     waits: Mapping[str, Callable[[Case], bool]]
     rounds: int
+    flow_class: Callable[[Case], type[Flow]]
 
     def waiting_is_over(self, node_name: str, case: Case) -> bool:
         over = self.waits.get(node_name)
@@ -87,10 +91,12 @@ class CaseKind(Generic[Case]):
         return locks.lock_case(self.model, pk, self.related)
 
     @contextmanager
-    def step(self, pk: int, *, catch_up: bool = True) -> Iterator[Case]:
+    def step(self, pk: int, *, catch_up: bool = True, savepoint: bool = True) -> Iterator[Case]:
         """The case locked inside one transaction; the flow catches up before the commit.
-        ``catch_up=False`` for a step a flow node runs: that flow moves on by itself."""
-        with transaction.atomic():
+        ``catch_up=False`` for a step a flow node runs: that flow moves on by itself.
+        ``savepoint=False`` for a step whose caller opened the transaction for it and lets
+        every error out of it, so that the step costs no savepoint."""
+        with transaction.atomic(savepoint=savepoint):
             case = self.locked(pk)
             yield case
             if catch_up:
@@ -153,17 +159,49 @@ class CaseKind(Generic[Case]):
 
     # ------------------------------------------------------------------ the flow
 
-    def start_flow(self, case: Case) -> None:
-        """Start the case's process in the caller's transaction (once) and catch it up."""
+    def start_flow(self, case: Case, *, new: bool = False) -> None:
+        """Start the case's process in the caller's transaction (once) and catch it up.
+        ``new``: the case was made in this transaction, so it cannot have a process yet."""
         if self.flow is None:
             return
-        if flowsync.process_of(case) is None:
+        if not new and flowsync.process_of(case) is not None:
+            self.catch_up(case)
+            return
+        try:
+            flowpass.start(
+                self.flow.flow_class(case),
+                case,
+                self.flow.waiting_is_over,
+                artifact_type=ContentType.objects.get_for_model(case),
+            )
+        except flowpass.NotHere as unknown:
+            self.logger.debug(
+                "flow of %s %s starts through viewflow: %s", self.model._meta.model_name, case.pk, unknown
+            )
             self.flow.start(case)
-        self.catch_up(case)
+            self.catch_up(case)
 
     def catch_up(self, case: Case) -> int:
+        """Complete the waits of the case's process that the case has moved past, in the
+        caller's transaction: in one pass of a few statements (``workflows.flowpass``), or
+        through viewflow's own activations where the flow has a node that pass does not know."""
         if self.flow is None:
             return 0
+        process = locks.locked_process(case)
+        if process is not None:
+            tasks = list(Task.objects.filter(process=process, status__in=flowpass.OPEN_TASK))
+            try:
+                return flowpass.advance(
+                    process,
+                    tasks,
+                    case,
+                    self.flow.waiting_is_over,
+                    decided_by=lambda: flowsync.last_actor(case, self.state_event),
+                )
+            except flowpass.NotHere as unknown:
+                self.logger.debug(
+                    "flow of %s %s moves through viewflow: %s", self.model._meta.model_name, case.pk, unknown
+                )
         return flowsync.catch_up(
             case,
             self.flow.waiting_is_over,

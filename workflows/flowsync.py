@@ -76,7 +76,7 @@ def catch_up(
                 if not waiting_is_over(task.flow_task.name, artifact):
                     continue
                 try:
-                    complete_task(task, lambda: _last_actor(artifact, decided_in))
+                    complete_task(task, lambda: last_actor(artifact, decided_in))
                 except NoTransition:
                     # Another process (a worker, the periodic sync) completed it first.
                     continue
@@ -132,7 +132,8 @@ def sync_open(model: type[models.Model], sync_one: Callable[[int], int]) -> int:
     return moved
 
 
-def _last_actor(artifact: models.Model, event_type: EventType) -> AbstractBaseUser | None:
+def last_actor(artifact: models.Model, event_type: EventType) -> AbstractBaseUser | None:
+    """Who decided the case's latest ``event_type`` event: the one a human task is assigned to."""
     event = (
         HistoryEvent.objects.for_object(artifact)
         .filter(event_type=event_type, actor__isnull=False)

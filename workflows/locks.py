@@ -39,9 +39,21 @@ def lock_processes(model: type[models.Model], pk: int) -> list[Process]:
 
 def lock_case(model: type[models.Model], pk: int, related: tuple[str, ...] = ()) -> models.Model:
     """Lock the process rows, then the case row (1 and 2 above), and return the case."""
-    lock_processes(model, pk)
+    processes = lock_processes(model, pk)
     # OF self: the joined rows are only read, and PostgreSQL cannot lock a nullable outer join.
-    return model._default_manager.select_for_update(of=("self",)).select_related(*related).get(pk=pk)
+    case = model._default_manager.select_for_update(of=("self",)).select_related(*related).get(pk=pk)
+    # Kept on the case so that the step's flow bookkeeping need not read the process again.
+    case._locked_processes = processes
+    return case
+
+
+def locked_process(case: models.Model) -> Process | None:
+    """The case's latest process as ``lock_case`` locked it, or read now for a case that
+    was not locked through it."""
+    processes = getattr(case, "_locked_processes", None)
+    if processes is None:
+        processes = lock_processes(type(case), case.pk)
+    return processes[-1] if processes else None
 
 
 def lock_rows(queryset: models.QuerySet) -> list[models.Model]:

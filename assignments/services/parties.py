@@ -174,7 +174,7 @@ def start_cesja(
             )
             if both_known:
                 issue_form(cesja, actor=actor, channel=channel, reason=_("Both parties are known."))
-            CESJE.start_flow(cesja)
+            CESJE.start_flow(cesja, new=True)
     except IntegrityError:
         raise Refused(_("One of these domains is already in an open cesja.")) from None
     return cesja

@@ -44,11 +44,17 @@ from .checks import (
 from .steps import gateway, mail, registry_command, transition, wipe_code
 
 
-def _issue_confirmation(transfer: Transfer) -> None:
-    """A new confirmation link, in the caller's transaction; the link goes out by the outbox,
-    its token sealed until the mail is sent (we keep only the token's digest)."""
-    token = sealing.new_token()
+def _set_confirmation_deadline(transfer: Transfer) -> None:
     transfer.confirmation_deadline = now() + transfer.policy.confirmation_validity
+
+
+def _issue_confirmation(transfer: Transfer, *, deadline_set: bool = False) -> None:
+    """A new confirmation link, in the caller's transaction; the link goes out by the outbox,
+    its token sealed until the mail is sent (we keep only the token's digest). The caller
+    saves the transfer with its new deadline, unless it set it before (``deadline_set``)."""
+    token = sealing.new_token()
+    if not deadline_set:
+        _set_confirmation_deadline(transfer)
     ConfirmationToken.objects.create(
         transfer=transfer,
         token_digest=sealing.token_digest(token),
@@ -129,10 +135,11 @@ def start_incoming_transfer(
                 authinfo_sealed=sealing.seal(code),
                 authinfo_digest=code_digest,
             )
+            if not reasons:
+                _set_confirmation_deadline(transfer)
             transfer.save()
             if not reasons:
-                _issue_confirmation(transfer)
-                transfer.save()
+                _issue_confirmation(transfer, deadline_set=True)
             attempt(account, name.ascii, code_digest, AuthInfoAttempt.Outcome.ACCEPTED, transfer)
             summary = (
                 _("Transfer of %(domain)s to us requested; a staff check comes first (%(reasons)s).")
@@ -155,7 +162,7 @@ def start_incoming_transfer(
                 source=transfer.get_confirmation_email_source_display(),
             )
             mail("started")(transfer)
-            TRANSFERS.start_flow(transfer)
+            TRANSFERS.start_flow(transfer, new=True)
     except IntegrityError:
         raise _already_open(name) from None
     return transfer
@@ -196,32 +203,38 @@ def review_transfer(*, transfer: Transfer, approved: bool, note: str, actor, cha
 
 def confirm_transfer(*, token: str) -> Transfer:
     """The registrant followed the link: the request goes to the registry."""
-    found = ConfirmationToken.objects.filter(token_digest=sealing.token_digest(token or "")).first()
-    if found is None:
-        raise Refused(_("This confirmation link is not valid."))
-    with TRANSFERS.step(found.transfer_id) as transfer:
-        link = ConfirmationToken.objects.select_for_update().get(pk=found.pk)
-        if link.used_at is not None and transfer.state != State.AWAITING_CONFIRMATION:
-            return transfer  # a second click on the same link shows where the request stands
-        if transfer.state != State.AWAITING_CONFIRMATION:
-            raise TRANSFERS.conflict(transfer)
-        if link.expires_at <= now():
-            raise Refused(_("This confirmation link has expired; the request has lapsed."))
-        link.used_at = now()
-        link.save(update_fields=["used_at"])
-        before = TRANSFERS.move(transfer, "confirm")
-        transfer.save()
-        events.state_changed(
-            transfer,
-            before,
-            _("The registrant confirmed the transfer of %(domain)s through the link sent to %(email)s."),
-            email=link.email,
-            # The registrant may have no account here: the link is what identifies them.
-            actor_label=f"registrant <{link.email}> (confirmation link)",
-            channel=Channel.WEB,
-            data={"confirmed_through": "e-mail link"},
-        )
-        registry_command("request")(transfer)
+    digest = sealing.token_digest(token or "")
+    # The link is looked up in the step's own transaction, so the step commits once.
+    with transaction.atomic():
+        found = ConfirmationToken.objects.filter(token_digest=digest).first()
+        if found is None:
+            raise Refused(_("This confirmation link is not valid."))
+        with TRANSFERS.step(found.transfer_id, savepoint=False) as transfer:
+            if transfer.state != State.AWAITING_CONFIRMATION:
+                if found.used_at is not None:
+                    return transfer  # a second click on the same link shows where the request stands
+                raise TRANSFERS.conflict(transfer)
+            # Under the transfer's lock the link can only have changed with the transfer's
+            # state, which is checked above; the update makes sure all the same.
+            moment = now()
+            used = ConfirmationToken.objects.filter(
+                pk=found.pk, used_at__isnull=True, expires_at__gt=moment
+            ).update(used_at=moment)
+            if not used:
+                raise Refused(_("This confirmation link has expired; the request has lapsed."))
+            before = TRANSFERS.move(transfer, "confirm")
+            transfer.save()
+            events.state_changed(
+                transfer,
+                before,
+                _("The registrant confirmed the transfer of %(domain)s through the link sent to %(email)s."),
+                email=found.email,
+                # The registrant may have no account here: the link is what identifies them.
+                actor_label=f"registrant <{found.email}> (confirmation link)",
+                channel=Channel.WEB,
+                data={"confirmed_through": "e-mail link"},
+            )
+            registry_command("request")(transfer)
     return transfer
 
 

@@ -261,7 +261,7 @@ def _open_transfer(domain_name: str, account):
     from transfers.kind import TRANSFERS
     from transfers.models import AuthInfoAttempt, Direction, State, Transfer, TransferPolicy
     from transfers.services.checks import RegistrantAddress, attempt, review_reasons
-    from transfers.services.incoming import _issue_confirmation
+    from transfers.services.incoming import _issue_confirmation, _set_confirmation_deadline
     from transfers.services.steps import mail
     from workflows import sealing
     from workflows.models import Channel
@@ -282,7 +282,7 @@ def _open_transfer(domain_name: str, account):
             account=account,
             other_registrar=losing,
             policy=policy,
-            state=State.AWAITING_CONFIRMATION,
+            state=State.REVIEW if reasons else State.AWAITING_CONFIRMATION,
             review_required=bool(reasons),
             review_reasons=reasons,
             confirmation_email=address.email,
@@ -290,9 +290,11 @@ def _open_transfer(domain_name: str, account):
             authinfo_sealed=sealing.seal(code),
             authinfo_digest=code_digest,
         )
+        if not reasons:
+            _set_confirmation_deadline(transfer)
         transfer.save()
-        _issue_confirmation(transfer)
-        transfer.save()
+        if not reasons:
+            _issue_confirmation(transfer, deadline_set=True)
         attempt(account, domain_name, code_digest, AuthInfoAttempt.Outcome.ACCEPTED, transfer)
         events.state_changed(
             transfer,
@@ -304,7 +306,7 @@ def _open_transfer(domain_name: str, account):
             email=address.email,
         )
         mail("started")(transfer)
-        TRANSFERS.start_flow(transfer)
+        TRANSFERS.start_flow(transfer, new=True)
     return transfer
 
 
