@@ -252,7 +252,8 @@ def start(
 def _finish_tasks(tasks: list[Task], moment: datetime) -> None:
     """One UPDATE for every task the pass finished. Written out rather than through
     ``bulk_update``, which builds the same CASE but costs more to compile than the step's
-    other statements together."""
+    other statements together. Each CASE ends in its own column, which also gives PostgreSQL
+    the type of a branch whose value is NULL."""
     table = connection.ops.quote_name(Task._meta.db_table)
     adapt = connection.ops.adapt_datetimefield_value
     status, started, owner, params_status, params_started, params_owner = [], [], [], [], [], []
@@ -266,9 +267,9 @@ def _finish_tasks(tasks: list[Task], moment: datetime) -> None:
     ids = [task.pk for task in tasks]
     # Only the table's name and placeholders are formatted in; every value is a parameter.
     sql = (
-        f"UPDATE {table} SET status = CASE id {' '.join(status)} END, "  # noqa: S608
-        f"started = CASE id {' '.join(started)} END, "
-        f"owner_id = CASE id {' '.join(owner)} END, "
+        f"UPDATE {table} SET status = CASE id {' '.join(status)} ELSE status END, "  # noqa: S608
+        f"started = CASE id {' '.join(started)} ELSE started END, "
+        f"owner_id = CASE id {' '.join(owner)} ELSE owner_id END, "
         f"finished = %s WHERE id IN ({', '.join(['%s'] * len(ids))})"
     )
     with connection.cursor() as cursor:

@@ -1,59 +1,63 @@
 """Row locks of a step, always taken in one order, so that two steps never wait for each
 other in a circle:
 
-1. the case's viewflow process rows (oldest first);
-2. the case's own row (a transfer, a cesja);
+1. the case's own row (a transfer, a cesja): whoever holds it may move the case and its flow;
+2. the case's viewflow process rows, when viewflow's own activations run (``flow_lock``);
 3. other rows the step changes, each kind in primary-key order: domains, then registrants,
    then the case's own child rows (invitations, items, tokens);
 4. the history chain head, taken by ``record_event`` and held to the commit: nothing is
    locked after it but what the chain head's holder already holds.
 
-viewflow's own activations (a timer firing, a task claimed in a queue) lock the process row
-first too, so a step that a flow node calls finds its first lock already held by its own
-transaction. Every flow uses ``flow_lock``: it waits for a busy process row instead of failing
-at once. viewflow's default ``select_for_update_lock`` is NOWAIT: inside a step's transaction
-a busy row aborts the whole transaction, and the decision with it.
+Every flow uses ``flow_lock`` as its ``lock_impl``: before viewflow touches a process (a timer
+firing, a task claimed in a queue) it takes the row of the case the process is about, then
+the process row. Everyone who moves a flow therefore holds the case row first, so a step locks
+the case alone and writes its flow's rows under that lock (``workflows.flowpass``), and a
+flow node that calls a step finds the case already locked by its own transaction. The lock
+waits for a busy row instead of failing at once: viewflow's default ``select_for_update_lock``
+is NOWAIT, and inside a step's transaction a busy row aborts the whole transaction, and the
+decision with it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models
-from viewflow.workflow.lock import SelectForUpdateLock
+from django.db import connection, models, transaction
 from viewflow.workflow.models import Process
 
-# One attempt, waiting: a retry loop inside an outer transaction cannot recover from a failed
-# statement, and waiting is what the lock order makes safe.
-flow_lock = SelectForUpdateLock(nowait=False, attempts=1)
+
+class CaseFirstLock:
+    """viewflow's lock for our flows: the case's row, then the process row (1 and 2 above).
+
+    One attempt, waiting: a retry loop inside an outer transaction cannot recover from a
+    failed statement, and waiting is what the lock order makes safe."""
+
+    @contextmanager
+    def __call__(self, flow_class: Any, process_pk: int) -> Iterator[None]:
+        with transaction.atomic():
+            about = (
+                Process.objects.filter(pk=process_pk)
+                .values_list("artifact_content_type_id", "artifact_object_id")
+                .first()
+            )
+            if about is not None and about[0] is not None and about[1] is not None:
+                model = ContentType.objects.get_for_id(about[0]).model_class()
+                if model is not None:
+                    model._default_manager.select_for_update(of=("self",)).filter(pk=about[1]).exists()
+            Process.objects.select_for_update().filter(pk=process_pk).exists()
+            yield
 
 
-def lock_processes(model: type[models.Model], pk: int) -> list[Process]:
-    """Lock every process about the object (1 in the order above); returns them oldest first."""
-    content_type = ContentType.objects.get_for_model(model)
-    return list(
-        Process.objects.select_for_update()
-        .filter(artifact_content_type=content_type, artifact_object_id=pk)
-        .order_by("pk")
-    )
+flow_lock = CaseFirstLock()
 
 
 def lock_case(model: type[models.Model], pk: int, related: tuple[str, ...] = ()) -> models.Model:
-    """Lock the process rows, then the case row (1 and 2 above), and return the case."""
-    processes = lock_processes(model, pk)
+    """Lock the case row (1 above) and return the case."""
     # OF self: the joined rows are only read, and PostgreSQL cannot lock a nullable outer join.
-    case = model._default_manager.select_for_update(of=("self",)).select_related(*related).get(pk=pk)
-    # Kept on the case so that the step's flow bookkeeping need not read the process again.
-    case._locked_processes = processes
-    return case
-
-
-def locked_process(case: models.Model) -> Process | None:
-    """The case's latest process as ``lock_case`` locked it, or read now for a case that
-    was not locked through it."""
-    processes = getattr(case, "_locked_processes", None)
-    if processes is None:
-        processes = lock_processes(type(case), case.pk)
-    return processes[-1] if processes else None
+    return model._default_manager.select_for_update(of=("self",)).select_related(*related).get(pk=pk)
 
 
 def lock_rows(queryset: models.QuerySet) -> list[models.Model]:

@@ -119,13 +119,14 @@ def test_the_pass_leaves_the_rows_viewflow_leaves(world, monkeypatch, customer_a
     assert ours[-1][0][1:] == ("DONE", True)  # and the process did end
 
 
-def test_a_step_moves_its_flow_in_five_statements(world, customer_a):
+def test_a_step_moves_its_flow_in_four_statements(world, customer_a):
     transfer = _open_transfer("four.com", customer_a)
     token = token_of(transfer)
     with CaptureQueriesContext(connection) as step:
         confirm_transfer(token=token)
     flow_writes = [q["sql"] for q in step.captured_queries if "viewflow_" in q["sql"]]
-    # the process locked, its open tasks read, the finished ones updated, the next one opened
-    # and linked to the one before it
-    assert len(flow_writes) == 5, flow_writes
+    # the open tasks read with their process (the transfer's lock covers them), the finished
+    # ones updated, the next one opened and linked to the one before it
+    assert len(flow_writes) == 4, flow_writes
+    assert "FOR UPDATE" not in flow_writes[0]
     assert Process.objects.get(pk=flowsync.process_of(transfer).pk).status == "NEW"
