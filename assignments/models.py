@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from workflows.models import RegistryRetry
+from workflows.models import RegistryRetry, SavesChangedFields
 from workflows.roles import AUDIT_PERMISSION
 
 from .policy import CesjaPolicy
@@ -110,7 +110,7 @@ class CesjaQuerySet(models.QuerySet):
         return self.filter(models.Q(cedent_account=user) | models.Q(cesjonariusz_account=user))
 
 
-class Cesja(ConcurrentTransitionMixin, RegistryRetry):
+class Cesja(ConcurrentTransitionMixin, SavesChangedFields, RegistryRetry):
     Side = Side
     Reason = Reason
     State = State

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from workflows.models import RegistryRetry
+from workflows.models import RegistryRetry, SavesChangedFields
 
 from .policy import RejectionReason, TransferPolicy
 
@@ -71,7 +71,7 @@ class TransferQuerySet(models.QuerySet):
         return self.filter(direction=Direction.OUTGOING)
 
 
-class Transfer(ConcurrentTransitionMixin, RegistryRetry):
+class Transfer(ConcurrentTransitionMixin, SavesChangedFields, RegistryRetry):
     Direction = Direction
     State = State
 
