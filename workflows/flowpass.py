@@ -44,9 +44,13 @@ class Stand:
     process, the task being decided and the case itself, so that no condition reads the case
     again."""
 
-    process: Process
+    moving: FlowPass
     task: Task
     case: models.Model
+
+    @property
+    def process(self) -> Process:
+        return self.moving.process
 
     @property
     def flow_task(self) -> Any:
@@ -55,7 +59,7 @@ class Stand:
 
 @dataclass
 class FlowPass:
-    process: Process
+    process_id: int
     tasks: list[Task]  # the process's open tasks
     case: models.Model
     decided_by: Callable[[], Any]
@@ -64,6 +68,14 @@ class FlowPass:
     opened: list[Task] = field(default_factory=list)
     links: list[tuple[Task, Task]] = field(default_factory=list)  # (task, a task before it)
     process_done: bool = False
+    _process: Process | None = None
+
+    @property
+    def process(self) -> Process:
+        """The process row, read only if a condition asks for it: ours ask the case."""
+        if self._process is None:
+            self._process = Process.objects.get(pk=self.process_id)
+        return self._process
 
     # ------------------------------------------------------------------ working it out
 
@@ -90,7 +102,7 @@ class FlowPass:
     def enter(self, node: Any, *, after: Task) -> None:
         """Open ``node`` after ``after``, running through gateways and the end."""
         task = Task(
-            process=self.process,
+            process_id=self.process_id,
             flow_task=node,
             flow_task_type=node.task_type,
             token=after.token,
@@ -126,7 +138,7 @@ class FlowPass:
         return [t for t in [*self.tasks, *self.opened] if t.status in OPEN_TASK and t.pk not in self.finished]
 
     def stand(self, task: Task) -> Stand:
-        return Stand(process=self.process, task=task, case=self.case)
+        return Stand(moving=self, task=task, case=self.case)
 
     def _finish(self, task: Task, status: str) -> None:
         task.status, task.finished = status, self.now
@@ -148,7 +160,7 @@ class FlowPass:
         if isinstance(delay, timedelta):
             delay = self.now + delay
         timer = Task(
-            process=self.process,
+            process_id=self.process_id,
             flow_task=boundary,
             flow_task_type=boundary.task_type,
             token=host.token,
@@ -185,24 +197,27 @@ class FlowPass:
             Task.objects.bulk_create(self.opened)
             _link([(task.pk, before.pk) for task, before in self.links])
         if self.process_done:
-            Process.objects.filter(pk=self.process.pk).update(status=PROCESS.DONE, finished=self.now)
-            self.process.status, self.process.finished = PROCESS.DONE, self.now
+            Process.objects.filter(pk=self.process_id).update(status=PROCESS.DONE, finished=self.now)
+            if self._process is not None:
+                self._process.status, self._process.finished = PROCESS.DONE, self.now
 
 
 def advance(
-    process: Process,
     tasks: list[Task],
     case: models.Model,
     waiting_is_over: Callable[[str, models.Model], bool],
     *,
     decided_by: Callable[[], Any],
 ) -> int:
-    """Complete every open task of ``process`` whose wait is over, with the tasks that opens;
-    returns how many waits were completed. ``tasks`` are the process's open tasks as read under
-    its lock; ``case`` is the case as the step left it. Raises ``NotHere`` (having written
-    nothing) when the flow needs a node it does not know."""
+    """Complete every open task of a process whose wait is over, with the tasks that opens;
+    returns how many waits were completed. ``tasks`` are the process's open tasks (at least
+    one), read under the case's lock; ``case`` is the case as the step left it. Raises
+    ``NotHere`` (having written nothing) when the flow needs a node it does not know."""
     moving = FlowPass(
-        process=process, tasks=sorted(tasks, key=lambda t: t.pk), case=case, decided_by=decided_by
+        process_id=tasks[0].process_id,
+        tasks=sorted(tasks, key=lambda t: t.pk),
+        case=case,
+        decided_by=decided_by,
     )
     done = moving.complete_waits(waiting_is_over)
     moving.write()
@@ -228,7 +243,6 @@ def start(
         flow_class=flow_class, created=now, artifact_content_type=artifact_type, artifact_object_id=case.pk
     )
     first = Task(
-        process=process,
         flow_task=node,
         flow_task_type=node.task_type,
         status=STATUS.DONE,
@@ -237,11 +251,15 @@ def start(
         finished=now,
         data={},
     )
-    moving = FlowPass(process=process, tasks=[], case=case, decided_by=lambda: None, now=now)
+    moving = FlowPass(process_id=0, tasks=[], case=case, decided_by=lambda: None, now=now, _process=process)
     moving.opened.append(first)
     moving.enter(node._next, after=first)
     moving.complete_waits(waiting_is_over)
+    # Only now that the whole start is known is anything written.
     process.save(force_insert=True)
+    moving.process_id = process.pk
+    for task in moving.opened:
+        task.process_id = process.pk
     moving.write()
     return process
 
@@ -256,7 +274,7 @@ def _finish_tasks(tasks: list[Task], moment: datetime) -> None:
     status, started, owner, params_status, params_started, params_owner = [], [], [], [], [], []
     for task in tasks:
         status.append("WHEN %s THEN %s")
-        params_status += [task.pk, task.status]
+        params_status += [task.pk, str(task.status)]
         started.append("WHEN %s THEN %s")
         params_started += [task.pk, adapt(task.started)]
         owner.append("WHEN %s THEN %s")
