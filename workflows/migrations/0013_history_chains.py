@@ -30,6 +30,14 @@ def number_the_legacy_chain(apps, schema_editor) -> None:
     HistoryChainHead.objects.using(connection.alias).filter(chain=LEGACY_CHAIN).update(seq=legacy)
 
 
+def refuse_to_unchain(apps, schema_editor) -> None:
+    # Events written since cover their chain and place in their hashes: without those
+    # columns no one could check them again.
+    HistoryEvent = apps.get_model("workflows", "HistoryEvent")
+    if HistoryEvent.objects.using(schema_editor.connection.alias).exclude(chain=LEGACY_CHAIN).exists():
+        raise RuntimeError("history events were written in chains since; they cannot go back to one chain")
+
+
 def install_guard(apps, schema_editor) -> None:
     # Also what SQLite needs after rebuilding the table for the new columns, which drops its triggers.
     from workflows.guard import install_guard
@@ -43,6 +51,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Going back, the guard is put back last (SQLite's table rebuilds drop its triggers).
+        migrations.RunPython(migrations.RunPython.noop, install_guard, elidable=False),
         migrations.AddField(
             model_name="historyevent",
             name="chain",
@@ -83,7 +93,7 @@ class Migration(migrations.Migration):
             ],
             options={"verbose_name": "history checkpoint", "ordering": ["id"]},
         ),
-        migrations.RunPython(number_the_legacy_chain, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(number_the_legacy_chain, refuse_to_unchain, elidable=False),
         migrations.AddConstraint(
             model_name="historyevent",
             constraint=models.UniqueConstraint(fields=("chain", "seq"), name="history_one_event_per_place"),
