@@ -1,4 +1,6 @@
-"""Writing and checking the history log."""
+"""Writing and checking the history log: one hash chain per case (``chain_key``), each with a
+head row that ``record_event`` locks for that case only, and the signed checkpoints of the
+heads (``checkpoints``) that ``iter_chain_problems`` checks the chains against."""
 
 from __future__ import annotations
 

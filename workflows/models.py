@@ -130,8 +130,8 @@ class HistoryEvent(models.Model):
     changes = models.JSONField(_("before and after"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     data = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     # The chain this event belongs to (``history.chain_key``) and its place there, from 1.
-    chain = models.CharField(max_length=200, editable=False)
-    seq = models.PositiveBigIntegerField(editable=False)
+    chain = models.CharField(_("chain"), max_length=200, editable=False)
+    seq = models.PositiveBigIntegerField(_("place in the chain"), editable=False)
     # The hash of the event before it in the same chain (GENESIS_HASH for the first).
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, unique=True, editable=False)

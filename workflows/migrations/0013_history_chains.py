@@ -56,13 +56,13 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="historyevent",
             name="chain",
-            field=models.CharField(default=LEGACY_CHAIN, editable=False, max_length=200),
+            field=models.CharField(default=LEGACY_CHAIN, editable=False, max_length=200, verbose_name="chain"),
             preserve_default=False,
         ),
         migrations.AddField(
             model_name="historyevent",
             name="seq",
-            field=models.PositiveBigIntegerField(default=0, editable=False),
+            field=models.PositiveBigIntegerField(default=0, editable=False, verbose_name="place in the chain"),
             preserve_default=False,
         ),
         migrations.AddField(
