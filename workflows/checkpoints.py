@@ -28,6 +28,10 @@ def signature(checkpoint_hash: str) -> str:
     return salted_hmac(_SALT, checkpoint_hash, secret=key, algorithm="sha256").hexdigest()
 
 
+# At most this many heads in one checkpoint (a freshly seeded log has hundreds of thousands
+# of chains): the round writes as many checkpoints as it takes.
+HEADS_PER_CHECKPOINT = 5000
+
 _HEAD = HistoryChainHead._meta.db_table
 # The heads that moved since the last checkpoint, marked as checkpointed in the same
 # statement. On PostgreSQL a head locked by a writer that has not committed yet is skipped,
@@ -36,25 +40,36 @@ _HEAD = HistoryChainHead._meta.db_table
 _MOVED = {
     "postgresql": (
         f"UPDATE {_HEAD} SET checkpointed_seq = seq WHERE id IN ("  # noqa: S608
-        f"SELECT id FROM {_HEAD} WHERE seq > checkpointed_seq FOR UPDATE SKIP LOCKED) "
+        f"SELECT id FROM {_HEAD} WHERE seq > checkpointed_seq ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) "
         "RETURNING chain, seq, last_hash, last_event_id"
     ),
     "sqlite": (
-        f"UPDATE {_HEAD} SET checkpointed_seq = seq WHERE seq > checkpointed_seq "  # noqa: S608
+        f"UPDATE {_HEAD} SET checkpointed_seq = seq WHERE id IN ("  # noqa: S608
+        f"SELECT id FROM {_HEAD} WHERE seq > checkpointed_seq ORDER BY id LIMIT %s) "
         "RETURNING chain, seq, last_hash, last_event_id"
     ),
 }
 
 
-def write_checkpoint() -> HistoryCheckpoint | None:
-    """Record every chain head that moved since the last checkpoint, in a new signed
-    checkpoint; None when no chain moved, or when another process wrote one at the same time
-    (its checkpoint took these heads' place, and the next round takes the rest)."""
+def checkpoint_all(limit: int = HEADS_PER_CHECKPOINT) -> list[HistoryCheckpoint]:
+    """As many checkpoints as it takes to record every chain head that moved."""
+    written = []
+    while (checkpoint := write_checkpoint(limit)) is not None:
+        written.append(checkpoint)
+        if len(checkpoint.heads) < limit:
+            break
+    return written
+
+
+def write_checkpoint(limit: int = HEADS_PER_CHECKPOINT) -> HistoryCheckpoint | None:
+    """Record up to ``limit`` chain heads that moved since the last checkpoint, in a new
+    signed checkpoint; None when no chain moved, or when another process wrote one at the
+    same time (its checkpoint took these heads' place, and the next round takes the rest)."""
     alias = router.db_for_write(HistoryCheckpoint)
     connection = connections[alias]
     try:
         with transaction.atomic(using=alias), connection.cursor() as cursor:
-            cursor.execute(_MOVED[connection.vendor])
+            cursor.execute(_MOVED[connection.vendor], [limit])
             heads = sorted(list(row) for row in cursor.fetchall())
             if not heads:
                 return None

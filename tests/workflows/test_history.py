@@ -8,7 +8,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from accounts.models import User
-from workflows.checkpoints import signature, write_checkpoint
+from workflows.checkpoints import checkpoint_all, signature, write_checkpoint
 from workflows.guard import history_guard_lifted
 from workflows.history import SYSTEM_CHAINS, chain_key, diff, iter_chain_problems, record_event
 from workflows.models import (
@@ -315,6 +315,20 @@ def test_the_checkpoint_round_is_the_task(actor, case):
     _three_events(actor, case)
     assert checkpoint_history() == 1
     assert checkpoint_history() == 0
+
+
+def test_many_moved_heads_take_several_checkpoints(actor, case):
+    subjects = [case, actor, *(User.objects.create_user(f"k{n}", password="x") for n in range(3))]
+    for subject in subjects:
+        _event(actor, subject, 0)
+    written = checkpoint_all(limit=2)
+    assert [len(checkpoint.heads) for checkpoint in written] == [2, 2, 1]
+    assert written[1].prev_hash == written[0].hash and written[2].prev_hash == written[1].hash
+    assert {head[0] for checkpoint in written for head in checkpoint.heads} == {
+        f"accounts.user:{subject.pk}" for subject in subjects
+    }
+    assert checkpoint_all(limit=2) == []
+    assert list(iter_chain_problems()) == []
 
 
 def test_the_database_refuses_to_change_a_checkpoint(actor, case):
