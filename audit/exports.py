@@ -183,6 +183,8 @@ HISTORY_COLUMNS = (
     "reason",
     "changes",
     "data",
+    "chain",
+    "seq",
     "prev_hash",
     "hash",
 )
@@ -202,6 +204,8 @@ def history_lines(events: Iterable[HistoryEvent]) -> Iterator[list[Any]]:
             event.reason,
             json.dumps(event.changes, ensure_ascii=False, sort_keys=True, default=str),
             json.dumps(event.data, ensure_ascii=False, sort_keys=True, default=str),
+            event.chain,
+            event.seq,
             event.prev_hash,
             event.hash,
         ]

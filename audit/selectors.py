@@ -460,13 +460,15 @@ class ChainCheck:
 
 
 def check_event(event: HistoryEvent) -> ChainCheck:
-    """Whether this event's hash still covers its content and links to the event before it."""
-    previous = HistoryEvent.objects.filter(id__lt=event.id).order_by("-id").first()
-    following = HistoryEvent.objects.filter(id__gt=event.id).order_by("id").first()
+    """Whether this event's hash still covers its content and links to the event before it
+    in its chain (its case's), which holds the place just before its own."""
+    previous = HistoryEvent.objects.filter(chain=event.chain, seq__lt=event.seq).order_by("-seq").first()
+    following = HistoryEvent.objects.filter(chain=event.chain, seq__gt=event.seq).order_by("seq").first()
     expected_prev = previous.hash if previous is not None else GENESIS_HASH
+    expected_place = previous.seq + 1 if previous is not None else 1
     return ChainCheck(
         content_matches=event.compute_hash() == event.hash,
         previous=previous,
         following=following,
-        links_to_previous=event.prev_hash == expected_prev,
+        links_to_previous=event.prev_hash == expected_prev and event.seq == expected_place,
     )

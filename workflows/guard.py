@@ -2,7 +2,8 @@
 
 The ORM already refuses (``HistoryEvent.save``/``delete`` and the queryset), but a raw
 UPDATE from a shell, a script or a bug would not ask the ORM. Triggers make the database
-itself refuse UPDATE, DELETE and (on PostgreSQL) TRUNCATE of the event table.
+itself refuse UPDATE, DELETE and (on PostgreSQL) TRUNCATE of the event table and of the
+checkpoint table.
 
 There is deliberately no switch the trigger honours: a session setting is something any
 connection may set, so it would protect nothing. The only way around the guard is DDL
@@ -21,54 +22,75 @@ from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 TABLE = "workflows_historyevent"
+CHECKPOINT_TABLE = "workflows_historycheckpoint"
 MESSAGE = "history events are append-only: they are never changed or deleted"
 
-_POSTGRES_INSTALL = [
-    f"""
+# The trigger names of each guarded table (the event table's keep the names they first had).
+_NAMES = {TABLE: "workflows_history", CHECKPOINT_TABLE: "workflows_checkpoint"}
+
+_POSTGRES_FUNCTION = f"""
     CREATE OR REPLACE FUNCTION workflows_history_refuse() RETURNS trigger AS $$
     BEGIN
         RAISE EXCEPTION '{MESSAGE} (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
     END;
     $$ LANGUAGE plpgsql
-    """,
-    f"DROP TRIGGER IF EXISTS workflows_history_no_change ON {TABLE}",
-    f"""
-    CREATE TRIGGER workflows_history_no_change BEFORE UPDATE OR DELETE ON {TABLE}
-    FOR EACH ROW EXECUTE FUNCTION workflows_history_refuse()
-    """,
-    f"DROP TRIGGER IF EXISTS workflows_history_no_truncate ON {TABLE}",
-    f"""
-    CREATE TRIGGER workflows_history_no_truncate BEFORE TRUNCATE ON {TABLE}
-    FOR EACH STATEMENT EXECUTE FUNCTION workflows_history_refuse()
-    """,
-]
-_POSTGRES_REMOVE = [
-    f"DROP TRIGGER IF EXISTS workflows_history_no_change ON {TABLE}",
-    f"DROP TRIGGER IF EXISTS workflows_history_no_truncate ON {TABLE}",
-    "DROP FUNCTION IF EXISTS workflows_history_refuse()",
-]
+    """
+
+
+def _postgres_install(table: str, name: str) -> list[str]:
+    return [
+        f"DROP TRIGGER IF EXISTS {name}_no_change ON {table}",
+        f"""
+        CREATE TRIGGER {name}_no_change BEFORE UPDATE OR DELETE ON {table}
+        FOR EACH ROW EXECUTE FUNCTION workflows_history_refuse()
+        """,
+        f"DROP TRIGGER IF EXISTS {name}_no_truncate ON {table}",
+        f"""
+        CREATE TRIGGER {name}_no_truncate BEFORE TRUNCATE ON {table}
+        FOR EACH STATEMENT EXECUTE FUNCTION workflows_history_refuse()
+        """,
+    ]
+
+
+def _postgres_remove(table: str, name: str) -> list[str]:
+    return [
+        f"DROP TRIGGER IF EXISTS {name}_no_change ON {table}",
+        f"DROP TRIGGER IF EXISTS {name}_no_truncate ON {table}",
+    ]
+
+
 # SQLite has no TRUNCATE: its "DELETE FROM t" without WHERE is refused by the DELETE trigger.
-_SQLITE_INSTALL = [
-    f"""
-    CREATE TRIGGER IF NOT EXISTS workflows_history_no_update BEFORE UPDATE ON {TABLE}
-    BEGIN SELECT RAISE(ABORT, '{MESSAGE} (UPDATE refused)'); END
-    """,
-    f"""
-    CREATE TRIGGER IF NOT EXISTS workflows_history_no_delete BEFORE DELETE ON {TABLE}
-    BEGIN SELECT RAISE(ABORT, '{MESSAGE} (DELETE refused)'); END
-    """,
-]
-_SQLITE_REMOVE = [
-    "DROP TRIGGER IF EXISTS workflows_history_no_update",
-    "DROP TRIGGER IF EXISTS workflows_history_no_delete",
-]
+def _sqlite_install(table: str, name: str) -> list[str]:
+    return [
+        f"""
+        CREATE TRIGGER IF NOT EXISTS {name}_no_update BEFORE UPDATE ON {table}
+        BEGIN SELECT RAISE(ABORT, '{MESSAGE} (UPDATE refused)'); END
+        """,
+        f"""
+        CREATE TRIGGER IF NOT EXISTS {name}_no_delete BEFORE DELETE ON {table}
+        BEGIN SELECT RAISE(ABORT, '{MESSAGE} (DELETE refused)'); END
+        """,
+    ]
+
+
+def _sqlite_remove(table: str, name: str) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {name}_no_update", f"DROP TRIGGER IF EXISTS {name}_no_delete"]
 
 
 def _statements(connection: BaseDatabaseWrapper, *, install: bool) -> list[str]:
+    # A migration before the checkpoint table's guards only the tables that exist by then.
+    existing = set(connection.introspection.table_names())
+    tables = [(table, name) for table, name in _NAMES.items() if table in existing]
     if connection.vendor == "postgresql":
-        return _POSTGRES_INSTALL if install else _POSTGRES_REMOVE
+        if install:
+            return [_POSTGRES_FUNCTION, *(s for each in tables for s in _postgres_install(*each))]
+        return [
+            *(s for each in tables for s in _postgres_remove(*each)),
+            "DROP FUNCTION IF EXISTS workflows_history_refuse()",
+        ]
     if connection.vendor == "sqlite":
-        return _SQLITE_INSTALL if install else _SQLITE_REMOVE
+        build = _sqlite_install if install else _sqlite_remove
+        return [s for each in tables for s in build(*each)]
     return []
 
 

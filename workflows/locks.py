@@ -5,8 +5,10 @@ other in a circle:
 2. the case's viewflow process rows, when viewflow's own activations run (``flow_lock``);
 3. other rows the step changes, each kind in primary-key order: domains, then registrants,
    then the case's own child rows (invitations, items, tokens);
-4. the history chain head, taken by ``record_event`` and held to the commit: nothing is
-   locked after it but what the chain head's holder already holds.
+4. the history chain heads of the chains the step writes to (its case's, a domain's), taken
+   by ``record_event`` and held to the commit: nothing is locked after them but what a head's
+   holder already holds. A step writes events about the rows it has locked (1 and 3), so
+   two steps meet at a chain's head only where they have already met at its row.
 
 Every flow uses ``flow_lock`` as its ``lock_impl``: before viewflow touches a process (a timer
 firing, a task claimed in a queue) it takes the row of the case the process is about, then

@@ -1,7 +1,10 @@
 """The history log: one append-only row per change that matters.
 
-Rows are never edited or deleted. Each row carries the SHA-256 of its predecessor's hash
-and of its own content, so that a changed byte anywhere breaks the chain at that row.
+Rows are never edited or deleted. The log is many hash chains, one per case (the event's
+subject): each row names its chain, its place in it (``seq``, from 1) and carries the
+SHA-256 of its predecessor's hash in that chain and of its own content, so that a changed
+byte anywhere breaks its chain at that row. Signed checkpoints (``HistoryCheckpoint``) fix
+every chain's head from time to time, so that the newest events cannot be cut off unseen.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 GENESIS_HASH = "0" * 64
+# The events written while the log was one global chain, kept as they were: their hashes
+# cover their content without the chain and place (see ``canonical_content``).
+LEGACY_CHAIN = "legacy"
 
 
 class Channel(models.TextChoices):
@@ -125,6 +131,10 @@ class HistoryEvent(models.Model):
     reason = models.TextField(_("why"), blank=True)
     changes = models.JSONField(_("before and after"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     data = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # The chain this event belongs to (``history.chain_key``) and its place there, from 1.
+    chain = models.CharField(_("chain"), max_length=200, editable=False)
+    seq = models.PositiveBigIntegerField(_("place in the chain"), editable=False)
+    # The hash of the event before it in the same chain (GENESIS_HASH for the first).
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, unique=True, editable=False)
 
@@ -140,6 +150,10 @@ class HistoryEvent(models.Model):
             # read the matching requests' keys from these indexes alone.
             models.Index(fields=["channel", "subject_type", "subject_id"], name="history_channel_subject"),
             models.Index(fields=["actor", "subject_type", "subject_id"], name="history_actor_subject"),
+        ]
+        constraints = [
+            # One event per place: also the index the chain check and the audit page walk.
+            models.UniqueConstraint(fields=["chain", "seq"], name="history_one_event_per_place"),
         ]
 
     def __str__(self) -> str:
@@ -164,7 +178,8 @@ class HistoryEvent(models.Model):
         """The bytes the hash covers: every field but the id and the hashes, in a fixed order.
 
         The id is left out so the hash is known before the row is written; the order of
-        events is covered by each one naming its predecessor's hash."""
+        events is covered by each one naming its predecessor's hash, and by the chain and the
+        place, which the legacy chain's events (written before there were chains) lack."""
         content = {
             "occurred_at": self.occurred_at.astimezone(UTC).isoformat(),
             "actor_id": self.actor_id,
@@ -179,6 +194,9 @@ class HistoryEvent(models.Model):
             "changes": self.changes,
             "data": self.data,
         }
+        if self.chain != LEGACY_CHAIN:
+            content["chain"] = self.chain
+            content["seq"] = self.seq
         return json.dumps(content, sort_keys=True, ensure_ascii=False, cls=DjangoJSONEncoder).encode()
 
     def compute_hash(self) -> str:
@@ -186,16 +204,48 @@ class HistoryEvent(models.Model):
 
 
 class HistoryChainHead(models.Model):
-    """The last link of the chain; its row lock serialises writers so the chain stays linear."""
+    """The last link of one chain; its row lock serialises the writers of that chain only, so
+    each chain stays linear while other cases write on."""
 
+    chain = models.CharField(max_length=200, unique=True)
+    seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
     last_event_id = models.BigIntegerField(null=True)
+    # How far the latest checkpoint has fixed this chain; a head ahead of it is in the next one.
+    checkpointed_seq = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("history chain head")
 
     def __str__(self) -> str:
-        return f"chain head at event {self.last_event_id}"
+        return f"chain {self.chain} at event {self.last_event_id} ({self.seq})"
+
+
+class HistoryCheckpoint(models.Model):
+    """A signed statement of the chain heads at one moment, chained to the checkpoint before
+    it (as Certificate Transparency's signed tree heads): ``heads`` lists the chains that
+    moved since that checkpoint as ``[chain, seq, hash]``, so the checkpoints together fix the
+    head of every chain. Appended by the checkpoint round; never changed or deleted."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    heads = models.JSONField(default=list)
+    prev_hash = models.CharField(max_length=64, unique=True)  # unique: the checkpoints never fork
+    hash = models.CharField(max_length=64, unique=True)
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("history checkpoint")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.pk} ({len(self.heads)} chains)"
+
+    def canonical_content(self) -> bytes:
+        content = {"created_at": self.created_at.astimezone(UTC).isoformat(), "heads": self.heads}
+        return json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.prev_hash.encode() + self.canonical_content()).hexdigest()
 
 
 class SentEmail(models.Model):

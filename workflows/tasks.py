@@ -8,7 +8,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from . import outbox, queues
+from . import checkpoints, outbox, queues
 
 logger = logging.getLogger(__name__)
 
@@ -42,3 +42,10 @@ def deliver_outbox_message(self, message_id: int) -> str:
 def relay_outbox() -> int:
     """Every outbox message that is due and held by nobody (the safety net)."""
     return outbox.relay()
+
+
+@shared_task(acks_late=True)
+def checkpoint_history() -> int:
+    """Signed checkpoints of the chain heads that moved since the last one; the number of
+    chains they record."""
+    return sum(len(checkpoint.heads) for checkpoint in checkpoints.checkpoint_all())

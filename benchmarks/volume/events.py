@@ -1,6 +1,6 @@
 """The history log of the seeded requests: their start, their latest step and the steps
-between (registry traffic, staff, customers, reminders), in time order and chained to the
-existing log as ``record_event`` would chain them."""
+between (registry traffic, staff, customers, reminders), in time order, each in its case's
+chain after what that chain already holds, as ``record_event`` would chain them."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from accounts.models import User
 from assignments.models import Cesja
 from registry.models import Domain
 from transfers.models import Transfer
+from workflows.history import chain_key
 from workflows.models import Channel, EventType, HistoryChainHead, HistoryEvent
 
 from .common import BATCH, PlannedRequest, VolumeReport
@@ -47,35 +48,56 @@ def seed_events(
     moments.sort()
 
     types = {
-        "transfer": ContentType.objects.get_for_model(Transfer).pk,
-        "cesja": ContentType.objects.get_for_model(Cesja).pk,
-        "domain": ContentType.objects.get_for_model(Domain).pk,
+        "transfer": ContentType.objects.get_for_model(Transfer),
+        "cesja": ContentType.objects.get_for_model(Cesja),
+        "domain": ContentType.objects.get_for_model(Domain),
     }
+    by_id = {content_type.pk: content_type for content_type in types.values()}
     with transaction.atomic():
-        head, _ = HistoryChainHead.objects.select_for_update().get_or_create(pk=1)
-        previous = head.last_hash
+        # Each event joins its case's chain after whatever that chain already holds, and the
+        # heads move as record_event moves them (locked, for a chain someone is writing to).
+        heads: dict[str, HistoryChainHead] = {}
         batch: list[HistoryEvent] = []
         written = 0
+
+        def flush() -> None:
+            chains = {event.chain for event in batch} - heads.keys()
+            for head in HistoryChainHead.objects.select_for_update().filter(chain__in=chains):
+                heads[head.chain] = head
+            for event in batch:
+                head = heads.setdefault(event.chain, HistoryChainHead(chain=event.chain, seq=0))
+                head.seq += 1
+                event.seq = head.seq
+                event.prev_hash = head.last_hash
+                event.hash = event.compute_hash()
+                head.last_hash = event.hash
+            HistoryEvent.objects.bulk_create(batch)
+            for event in batch:
+                heads[event.chain].last_event_id = event.pk
+
         for occurred_at, index, step in moments:
             request = planned[index]
             event = _event(request, step, counts[index], occurred_at, domain_staff, rng, types)
-            event.prev_hash = previous
-            event.hash = event.compute_hash()
-            previous = event.hash
+            event.chain = chain_key(
+                subject_type=by_id[event.subject_type_id],
+                subject_id=event.subject_id,
+                actor_id=event.actor_id,
+                label=event.actor_label,
+            )
             batch.append(event)
             if len(batch) == BATCH:
-                HistoryEvent.objects.bulk_create(batch)
+                flush()
                 written += len(batch)
                 batch = []
                 if written % 100_000 == 0:
                     progress(f"events: {written:,}")
         if batch:
-            HistoryEvent.objects.bulk_create(batch)
+            flush()
             written += len(batch)
-        last = HistoryEvent.objects.order_by("-id").values_list("id", "hash").first()
-        head.last_hash = previous
-        head.last_event_id = last[0] if last else None
-        head.save(update_fields=["last_hash", "last_event_id"])
+        moved = [head for head in heads.values() if head.pk is not None]
+        HistoryChainHead.objects.bulk_update(moved, ["seq", "last_hash", "last_event_id"], batch_size=BATCH)
+        made = [head for head in heads.values() if head.pk is None]
+        HistoryChainHead.objects.bulk_create(made, batch_size=BATCH)
     report.events = written
 
 
@@ -86,7 +108,7 @@ def _event(
     occurred_at: datetime,
     domain_staff: list[User],
     rng: random.Random,
-    types: dict[str, int],
+    types: dict[str, ContentType],
 ) -> HistoryEvent:
     is_cesja = request.kind == "cesja"
     subject_type = types["cesja"] if is_cesja else types["transfer"]
@@ -94,7 +116,7 @@ def _event(
     customer = request.customer
     base = {
         "occurred_at": occurred_at,
-        "subject_type_id": subject_type,
+        "subject_type_id": subject_type.pk,
         "subject_id": str(request.obj.pk),
         "domain_name": request.domain_name,
         "reason": "",
@@ -138,7 +160,7 @@ def _event(
                 "sv_trid": f"SRV-{rng.getrandbits(40):x}",
                 "code": 1000,
             },
-            **{**base, "subject_type_id": types["domain"], "subject_id": str(request.domain.pk)},
+            **{**base, "subject_type_id": types["domain"].pk, "subject_id": str(request.domain.pk)},
         )
     if roll < 0.55:
         person = rng.choice(domain_staff)

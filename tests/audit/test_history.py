@@ -24,7 +24,8 @@ SEARCH = reverse("audit:history_search")
 
 @pytest.fixture
 def events(customer_a, staff_user) -> dict[str, HistoryEvent]:
-    """A small history: a few kinds of event, actors, channels and domains."""
+    """A small history: a few kinds of event, actors, channels and domains, all about one
+    customer, so that they make one chain in this order."""
     clerk = staff_user(Team.DOMAINS)
     return {
         "domain": record_event(
@@ -36,18 +37,21 @@ def events(customer_a, staff_user) -> dict[str, HistoryEvent]:
             reason="Prośba abonenta przez telefon.",
             changes={"nameservers": [["ns1.old.pl"], ["ns1.new.pl"]]},
             data={"call_id": "T-17"},
+            subject=customer_a,
         ),
         "poll": record_event(
             event_type=EventType.REGISTRY_POLL,
             summary="Komunikat z rejestru.",
             channel=Channel.SYSTEM,
             domain_name="kowalski.pl",
+            subject=customer_a,
         ),
         "language": record_event(
             event_type=EventType.USER_LANGUAGE_CHANGED,
             summary="Zmiana języka.",
             actor=customer_a,
             changes={"language": ["pl", "en"]},
+            subject=customer_a,
         ),
     }
 
@@ -126,6 +130,7 @@ def test_event_page_shows_everything(client_for, auditor, events) -> None:
     page = response.content.decode()
     assert event.hash in page
     assert event.prev_hash in page
+    assert f"{event.chain}, miejsce 1" in page
     assert "Prośba abonenta przez telefon." in page
     assert "ns1.old.pl" in page and "ns1.new.pl" in page
     assert "T-17" in page
@@ -136,6 +141,7 @@ def test_event_page_shows_everything(client_for, auditor, events) -> None:
     ]
     chain = response.context["chain"]
     assert chain.content_matches and chain.links_to_previous
+    assert chain.previous is None
     assert chain.following == events["poll"]
 
 
@@ -160,7 +166,7 @@ def test_export_is_the_filtered_search_as_csv(client_for, supervisor, events) ->
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:5] == ["id", "occurred_at", "actor", "channel", "event_type"]
     assert [row[0] for row in rows[1:]] == [str(events["domain"].pk)]
-    assert rows[1][-1] == events["domain"].hash
+    assert rows[1][-4:] == [events["domain"].chain, "1", events["domain"].prev_hash, events["domain"].hash]
 
 
 def test_history_pages_are_read_only(client_for, auditor, events) -> None:

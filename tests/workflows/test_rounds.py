@@ -43,6 +43,7 @@ KNOWN_ROUNDS = {
     "cesja reminders": "assignments.tasks.send_cesja_reminders",
     "cesje expired": "assignments.tasks.expire_overdue_cesje",
     "cesja flow steps": "assignments.tasks.sync_open_flows",
+    "history checkpoint": "workflows.tasks.checkpoint_history",
     "outbox messages sent": "workflows.tasks.relay_outbox",
     "task deadlines": "workflows.tasks.warn_and_escalate",
 }

@@ -419,8 +419,9 @@ def _baseline(cycles: int, tag: str) -> dict:
     move_sql = "UPDATE transfers_transfer SET state = %s, authinfo_sealed = %s WHERE id = %s"
     event_sql = (
         "INSERT INTO workflows_historyevent (occurred_at, actor_label, channel, event_type, subject_type_id, "
-        "subject_id, domain_name, summary, reason, changes, data, prev_hash, hash) "
-        "VALUES (now(), 'bench', 'web', 'transfer.state_changed', %s, %s, %s, %s, '', %s, '{}', '', %s)"
+        "subject_id, domain_name, summary, reason, changes, data, chain, seq, prev_hash, hash) "
+        "VALUES (now(), 'bench', 'web', 'transfer.state_changed', %s, %s, %s, %s, '', %s, '{}', "
+        "%s, %s, '', %s)"
     )
     outbox_sql = (
         "INSERT INTO workflows_outboxmessage (kind, payload, sealed, case_type_id, case_id, created_at, "
@@ -458,7 +459,11 @@ def _baseline(cycles: int, tag: str) -> dict:
                         raw.execute(move_sql, (after, "", pk))
                     changes = json.dumps({"state": [before or None, after]})
                     digest = hashlib.sha256(f"{pk}{step}".encode()).hexdigest()
-                    raw.execute(event_sql, (transfer_type, str(pk), name, step, changes, digest))
+                    place = STEPS.index(step) + 1
+                    raw.execute(
+                        event_sql,
+                        (transfer_type, str(pk), name, step, changes, f"baseline:{pk}", place, digest),
+                    )
                     raw.execute(outbox_sql, (kind, json.dumps({"transfer": pk}), transfer_type, str(pk)))
                 ms[step].append((time.perf_counter() - t0) * 1000)
     ended = time.time()
