@@ -89,8 +89,10 @@ class CaseKind(Generic[Case]):
     @contextmanager
     def step(self, pk: int, *, catch_up: bool = True) -> Iterator[Case]:
         """The case locked inside one transaction; the flow catches up before the commit.
-        ``catch_up=False`` for a step a flow node runs: that flow moves on by itself."""
-        with transaction.atomic():
+        ``catch_up=False`` for a step a flow node runs: that flow moves on by itself. In a
+        batch of a background round the step needs no savepoint of its own: the batch is
+        rolled back whole when a step fails, and made again without it (``workflows.batches``)."""
+        with transaction.atomic(savepoint=not locks.in_batch()):
             case = self.locked(pk)
             yield case
             if catch_up:

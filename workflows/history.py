@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,29 +46,65 @@ def record_event(
             "An event without an actor must come through the system channel, or name who acted "
             "(actor_label) when that person has no account, e.g. a registrant following a link."
         )
+    event = HistoryEvent(
+        occurred_at=timezone.now(),
+        actor=actor,
+        actor_label=actor_label or actor_label_for(actor),
+        channel=channel,
+        event_type=event_type,
+        subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
+        subject_id=str(subject.pk) if subject is not None else "",
+        domain_name=domain_name,
+        summary=summary,
+        reason=reason,
+        changes=dict(changes or {}),
+        data=dict(data or {}),
+    )
+    pending = getattr(_deferred, "events", None)
+    if pending is not None:
+        pending.append(event)
+        return event
+    write_events([event])
+    return event
+
+
+_deferred = threading.local()
+
+
+@contextmanager
+def deferred_events() -> Iterator[list[HistoryEvent]]:
+    """Inside, ``record_event`` collects its events instead of writing them; the caller
+    chains and writes them with ``write_events`` in the same transaction, before it commits.
+
+    For a round that makes many steps in one transaction: the chain head, which every event
+    locks until the commit, is then taken once, at the end, instead of at the first step.
+    The caller may drop the events of a step it rolled back (they are the list's tail)."""
+    if getattr(_deferred, "events", None) is not None:
+        raise RuntimeError("history events are already being deferred")
+    _deferred.events = []
+    try:
+        yield _deferred.events
+    finally:
+        _deferred.events = None
+
+
+def write_events(events: list[HistoryEvent]) -> None:
+    """Chain ``events`` in their order after the newest event, and write them."""
+    if not events:
+        return
     with transaction.atomic():
         head, _ = HistoryChainHead.objects.select_for_update().get_or_create(pk=1)
-        event = HistoryEvent(
-            occurred_at=timezone.now(),
-            actor=actor,
-            actor_label=actor_label or actor_label_for(actor),
-            channel=channel,
-            event_type=event_type,
-            subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
-            subject_id=str(subject.pk) if subject is not None else "",
-            domain_name=domain_name,
-            summary=summary,
-            reason=reason,
-            changes=dict(changes or {}),
-            data=dict(data or {}),
-            prev_hash=head.last_hash,
-        )
-        event.hash = event.compute_hash()
-        event.save(force_insert=True)
-        head.last_hash = event.hash
-        head.last_event_id = event.pk
+        last_hash = head.last_hash
+        for event in events:
+            event.prev_hash = last_hash
+            event.hash = last_hash = event.compute_hash()
+        if len(events) == 1:
+            events[0].save(force_insert=True)
+        else:
+            HistoryEvent.objects.bulk_create(events)
+        head.last_hash = last_hash
+        head.last_event_id = events[-1].pk
         head.save(update_fields=["last_hash", "last_event_id"])
-    return event
 
 
 def history_text(text: Any, **params: Any) -> str:
