@@ -22,6 +22,7 @@ from viewflow.workflow.timers import fire_due_timers as viewflow_fire_due_timers
 
 from benchmarks.management.commands.bench_transitions import _open_transfer
 from registry.models import Tld
+from tests.fixtures.faults import broken_row
 from transfers.models import State, Transfer
 from workflows.history import iter_chain_problems
 from workflows.models import HistoryEvent, OutboxMessage
@@ -140,42 +141,13 @@ def test_a_deadline_ends_the_flow_where_viewflows_own_dispatcher_ends_it(custome
     assert list(iter_chain_problems()) == []
 
 
-def break_case(transfer: Transfer) -> None:
-    """Any change of this transfer's row fails in the database (a broken case), in the test's
-    own transaction."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "CREATE FUNCTION broken_case() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RAISE EXCEPTION 'broken case'; END $$"
-            )
-            cursor.execute(
-                "CREATE TRIGGER broken_case BEFORE UPDATE ON transfers_transfer FOR EACH ROW "
-                f"WHEN (OLD.id = {int(transfer.pk)}) EXECUTE FUNCTION broken_case()"
-            )
-        else:
-            cursor.execute(
-                "CREATE TRIGGER broken_case BEFORE UPDATE ON transfers_transfer FOR EACH ROW "
-                f"WHEN OLD.id = {int(transfer.pk)} BEGIN SELECT RAISE(ABORT, 'broken case'); END"
-            )
-
-
-def mend_case() -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("DROP TRIGGER broken_case ON transfers_transfer")
-        else:
-            cursor.execute("DROP TRIGGER broken_case")
-
-
 @pytest.mark.django_db
 def test_one_broken_case_is_left_for_the_next_round_and_the_rest_fire(customer_a, caplog):
     transfers = open_transfers(customer_a, 5, "broken")
     deadlines_pass(transfers)
     broken = transfers[2]
-    break_case(broken)
 
-    with caplog.at_level(logging.ERROR, logger="workflows.timers"):
+    with broken_row(Transfer, broken.pk), caplog.at_level(logging.ERROR, logger="workflows.batches"):
         assert fire_due_timers(batch=3) == 4
 
     assert any("failed; left for the next round" in r.getMessage() for r in caplog.records)
@@ -193,7 +165,7 @@ def test_one_broken_case_is_left_for_the_next_round_and_the_rest_fire(customer_a
             assert expiries(transfer).count() == 1 and expiry_mails(transfer).count() == 1
     assert list(iter_chain_problems()) == []
 
-    mend_case()
+    # mended, the next round fires it
     assert fire_due_timers() == 1
     broken.refresh_from_db()
     assert broken.state == State.EXPIRED
