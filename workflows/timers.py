@@ -67,7 +67,7 @@ class Lapse:
 
 
 _lapses: dict[tuple[type, str], tuple[Callable[[int], Any], CaseKind | None]] = {}
-_resolved: dict[tuple[type, str], Lapse] = {}
+_resolved: dict[tuple[type, str], Lapse | None] = {}
 
 
 def lapse_in_bulk(
@@ -80,8 +80,9 @@ def lapse_in_bulk(
 
     Only a timer whose path viewflow would take as: the timer (interrupting) cancels its
     ``Handle``, then one ``Function``, then ``End``, with no data or seed passed on and no
-    boundary events of their own; anything else is refused (when first used), since the
-    batch writes exactly those rows."""
+    boundary events of their own. Anything else is refused when first used (logged; its
+    timers then fire through viewflow's own activation), since the batch writes exactly
+    those rows."""
     _lapses[(flow_class, node_name)] = (fire, kind)
     _resolved.pop((flow_class, node_name), None)
 
@@ -91,7 +92,11 @@ def _lapse_for(node: Any) -> Lapse | None:
     if key not in _lapses:
         return None
     if key not in _resolved:
-        _resolved[key] = _resolve(node, *_lapses[key])
+        try:
+            _resolved[key] = _resolve(node, *_lapses[key])
+        except ValueError:
+            logger.exception("timers of %s fire one by one, through viewflow", node.name)
+            _resolved[key] = None
     return _resolved[key]
 
 

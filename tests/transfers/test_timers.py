@@ -171,3 +171,16 @@ def test_one_broken_case_is_left_for_the_next_round_and_the_rest_fire(customer_a
     assert broken.state == State.EXPIRED
     assert expiries(broken).count() == 1 and expiry_mails(broken).count() == 1
     assert flow_rows(broken) == flow_rows(transfers[0])
+
+
+def test_only_a_deadline_that_ends_its_flow_lapses_in_bulk():
+    from assignments.flows import CesjaFlow
+    from transfers.flows import IncomingTransferFlow
+    from workflows.timers import _resolve
+
+    confirmation = IncomingTransferFlow.instance.node("await_confirmation__timeout")
+    assert _resolve(confirmation, print, None).end.name == "end"
+    # a cesja's deadline may find the cesja alive (a correction moved it): its flow goes on
+    documents = CesjaFlow.instance.node("await_documents__timeout")
+    with pytest.raises(ValueError, match="not followed by End"):
+        _resolve(documents, print, None)
