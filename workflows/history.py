@@ -77,8 +77,7 @@ def deferred_events() -> Iterator[list[HistoryEvent]]:
     chains and writes them with ``write_events`` in the same transaction, before it commits.
 
     For a round that makes many steps in one transaction: the chain head, which every event
-    locks until the commit, is then taken once, at the end, instead of at the first step.
-    The caller may drop the events of a step it rolled back (they are the list's tail)."""
+    locks until the commit, is then taken once, at the end, instead of at the first step."""
     if getattr(_deferred, "events", None) is not None:
         raise RuntimeError("history events are already being deferred")
     _deferred.events = []

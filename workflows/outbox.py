@@ -155,8 +155,7 @@ _held = threading.local()
 def held_wakes() -> Iterator[list[OutboxMessage]]:
     """Inside, ``emit`` collects its messages instead of waking anyone for each on commit:
     those without a key are not even written yet. The caller writes them with ``write_held``
-    before its commit and passes the ids it returns to ``hand_over`` after it; it may drop the
-    messages of a step it rolled back (they are the list's tail).
+    before its commit and passes the ids it returns to ``hand_over`` after it.
 
     For a background round that makes many steps in one transaction: it must not send mail
     itself, one message after another, nor register a callback per message."""
