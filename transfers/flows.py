@@ -3,7 +3,7 @@
 The transfer's FSM state (``transfers.models.Transfer.state``) is the source of truth and the
 services are the only writers of it; a flow orchestrates around it. Two things start from
 the flow: the staff review task (a human task in the domains team's queue) and the
-confirmation deadline (a viewflow database timer, fired by ``workflow_timers`` /
+confirmation deadline (a viewflow database timer, fired in batches by ``workflows.timers`` through
 ``process_registry``, never a countdown in the broker). Everything else a flow waits for is
 a ``Handle`` that the step runner (``workflows.cases``) completes once the transfer has moved
 past it, in the step's own transaction; the periodic round catches up every open process too.
@@ -24,6 +24,7 @@ from viewflow.workflow import flow
 from workflows.cases import FlowSpec
 from workflows.locks import flow_lock
 from workflows.roles import team_permission
+from workflows.timers import lapse_in_bulk
 
 from . import services
 from .kind import TRANSFERS
@@ -134,6 +135,12 @@ WAITS = {
 
 
 TRANSFERS.flow = FlowSpec(start=_start, waits=WAITS, rounds=6, flow_class=flow_for)
+
+# The confirmation deadline ends the flow: the timer round expires transfers batch by batch,
+# each through the same step ``expire`` runs, with the flow's rows written for the batch.
+lapse_in_bulk(
+    IncomingTransferFlow, "await_confirmation__timeout", services.expire_confirmation, kind=TRANSFERS
+)
 
 
 def sync_open_flows() -> int:

@@ -68,8 +68,9 @@ def reconcile_pending_transfers() -> int:
 
 @shared_task(acks_late=True)
 def fire_workflow_timers() -> int:
-    """viewflow's database timers (confirmation deadlines) that are due."""
-    from viewflow.workflow.timers import fire_due_timers
+    """viewflow's database timers (every flow's deadlines) that are due, claimed in batches
+    that several workers share (``workflows.timers``)."""
+    from workflows.timers import fire_due_timers
 
     return fire_due_timers()
 

@@ -104,8 +104,10 @@ class CaseKind(Generic[Case]):
         """The case locked inside one transaction; the flow catches up before the commit.
         ``catch_up=False`` for a step a flow node runs: that flow moves on by itself.
         ``savepoint=False`` for a step whose caller opened the transaction for it and lets
-        every error out of it, so that the step costs no savepoint."""
-        with transaction.atomic(savepoint=savepoint):
+        every error out of it, so that the step costs no savepoint. In a batch of a background
+        round the step needs no savepoint of its own either: the batch is rolled back whole when
+        a step fails, and made again without it (``workflows.batches``)."""
+        with transaction.atomic(savepoint=savepoint and not locks.in_batch()):
             case = self.locked(pk)
             yield case
             if catch_up:

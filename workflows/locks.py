@@ -22,7 +22,8 @@ decision with it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -56,8 +57,34 @@ class CaseFirstLock:
 flow_lock = CaseFirstLock()
 
 
+_prelocked = threading.local()
+
+
+@contextmanager
+def prelocked(rows: Iterable[models.Model]) -> Iterator[None]:
+    """Case rows the caller has locked already (1 above), for a batch of steps in one
+    transaction: the first ``lock_case`` of each in the batch takes it from here instead of
+    locking it again. Each is handed out once."""
+    _prelocked.rows = {(type(row), row.pk): row for row in rows}
+    try:
+        yield
+    finally:
+        _prelocked.rows = None
+
+
+def in_batch() -> bool:
+    """Whether this thread is inside a batch of steps (``prelocked``), which is rolled back
+    whole when one of them fails."""
+    return getattr(_prelocked, "rows", None) is not None
+
+
 def lock_case(model: type[models.Model], pk: int, related: tuple[str, ...] = ()) -> models.Model:
     """Lock the case row (1 above) and return the case."""
+    held = getattr(_prelocked, "rows", None)
+    if held:
+        row = held.pop((model, int(pk)), None)
+        if row is not None:
+            return row
     # OF self: the joined rows are only read, and PostgreSQL cannot lock a nullable outer join.
     return model._default_manager.select_for_update(of=("self",)).select_related(*related).get(pk=pk)
 

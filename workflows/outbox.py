@@ -27,7 +27,9 @@ the handler did its work and before the message was marked sent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -122,7 +124,7 @@ def emit(
         raise ValueError(f"no handler for outbox kind {kind!r}")
     if key is not None and OutboxMessage.objects.filter(key=key).exists():
         return None
-    message = OutboxMessage.objects.create(
+    message = OutboxMessage(
         kind=kind,
         key=key,
         payload=dict(payload or {}),
@@ -130,11 +132,60 @@ def emit(
         case_type=ContentType.objects.get_for_model(case) if case is not None else None,
         case_id=str(case.pk) if case is not None else "",
     )
+    held = getattr(_held, "messages", None)
+    if held is not None and key is None:
+        # Written with the others at the end of the round's transaction (``write_held``).
+        held.append(message)
+        return message
+    message.save(force_insert=True)
     if kind in _background and settings.CELERY_TASK_ALWAYS_EAGER:
         # Without a broker a wake-up would run it here and now, inside the request.
         return message
+    if held is not None:
+        held.append(message)
+        return message
     transaction.on_commit(lambda: wake(message.pk, local=kind in _local))
     return message
+
+
+_held = threading.local()
+
+
+@contextmanager
+def held_wakes() -> Iterator[list[OutboxMessage]]:
+    """Inside, ``emit`` collects its messages instead of waking anyone for each on commit:
+    those without a key are not even written yet. The caller writes them with ``write_held``
+    before its commit and passes the ids it returns to ``hand_over`` after it.
+
+    For a background round that makes many steps in one transaction: it must not send mail
+    itself, one message after another, nor register a callback per message."""
+    if getattr(_held, "messages", None) is not None:
+        raise RuntimeError("outbox wake-ups are already held")
+    _held.messages = []
+    try:
+        yield _held.messages
+    finally:
+        _held.messages = None
+
+
+def write_held(messages: list[OutboxMessage]) -> list[int]:
+    """Write the held messages not yet written, in one statement; returns the ids of those
+    to wake (a background kind is left to the workers or the relay, as ``emit`` leaves it)."""
+    unwritten = [m for m in messages if m.pk is None]
+    if unwritten:
+        OutboxMessage.objects.bulk_create(unwritten)
+    eager = settings.CELERY_TASK_ALWAYS_EAGER
+    return [m.pk for m in messages if not (eager and m.kind in _background)]
+
+
+def hand_over(message_ids: list[int]) -> None:
+    """Committed messages to the job queue: one ``deliver_outbox_message`` job each, on the
+    workers. Without a broker a job would run here and now, so nothing is sent from here:
+    the relay round delivers them."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    for message_id in message_ids:
+        wake(message_id)
 
 
 def wake(message_id: int, *, local: bool = False) -> None:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.utils.translation import gettext_lazy as _
 
+from workflows.batches import sweep
 from workflows.cases import now, when
 
 from .. import events
@@ -39,10 +40,10 @@ def expire_cesja(cesja_id: int, *, from_flow: bool = False) -> Cesja | None:
 
 
 def expire_overdue_cesje() -> int:
-    due = Cesja.objects.filter(state__in=DOCUMENT_STATES, documents_deadline__lte=now()).values_list(
-        "pk", flat=True
-    )
-    return sum(1 for pk in list(due) if expire_cesja(pk) is not None)
+    """The sweep behind the flow's timer: every cesja whose documents deadline passed, in
+    batches that several workers share; a cesja that fails is left for the next round."""
+    due = Cesja.objects.filter(state__in=DOCUMENT_STATES, documents_deadline__lte=now())
+    return sweep(CESJE, due, expire_cesja, what="cesja expiry")
 
 
 def send_cesja_reminders() -> int:
@@ -50,24 +51,36 @@ def send_cesja_reminders() -> int:
     A reminder whose moment passed unsent (the sweep did not run) is folded into the next
     one: each party hears once per moment, never twice in a row for the same deadline."""
     moment = now()
-    sent = 0
     waiting = Cesja.objects.filter(state__in=DOCUMENT_STATES, documents_deadline__gt=moment).select_related(
         "policy"
     )
-    for cesja in waiting:
-        due = [d for d in cesja.policy.reminders() if moment >= cesja.documents_deadline - timedelta(days=d)]
-        if not due or set(due) <= set(cesja.reminders_sent or []):
-            continue
-        with CESJE.step(cesja.pk) as current:
-            if current.state not in DOCUMENT_STATES or current.documents_deadline <= now():
-                continue
-            new = sorted(set(due) - set(current.reminders_sent or []))
-            if not new:
-                continue
-            days = min(new)
-            current.reminders_sent = sorted(set(current.reminders_sent or []) | set(due), reverse=True)
-            current.save(update_fields=["reminders_sent"])
-            events.reminder_sent(current, days, when(current.documents_deadline))
-            mail(current, "reminder", days=days)
-        sent += 1
-    return sent
+    candidates = [
+        cesja.pk
+        for cesja in waiting
+        if not set(_due_reminders(cesja, moment)) <= set(cesja.reminders_sent or [])
+    ]
+    if not candidates:
+        return 0
+    return sweep(CESJE, Cesja.objects.filter(pk__in=candidates), remind, what="cesja reminder")
+
+
+def _due_reminders(cesja: Cesja, moment) -> list[int]:
+    return [d for d in cesja.policy.reminders() if moment >= cesja.documents_deadline - timedelta(days=d)]
+
+
+def remind(cesja_id: int) -> int | None:
+    """Remind the parties of one cesja, if a reminder is due and unsent: the days before the
+    deadline it names, or None."""
+    with CESJE.step(cesja_id) as current:
+        if current.state not in DOCUMENT_STATES or current.documents_deadline <= now():
+            return None
+        due = _due_reminders(current, now())
+        new = sorted(set(due) - set(current.reminders_sent or []))
+        if not new:
+            return None
+        days = min(new)
+        current.reminders_sent = sorted(set(current.reminders_sent or []) | set(due), reverse=True)
+        current.save(update_fields=["reminders_sent"])
+        events.reminder_sent(current, days, when(current.documents_deadline))
+        mail(current, "reminder", days=days)
+    return days

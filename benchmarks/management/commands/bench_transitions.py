@@ -88,33 +88,10 @@ class Command(BaseCommand):
     # ------------------------------------------------------------------ the server
 
     def _admin(self, statement: str) -> None:
-        import psycopg
-
-        db = settings.DATABASES["default"]
-        with psycopg.connect(
-            dbname="postgres",
-            user=db.get("USER") or None,
-            password=db.get("PASSWORD") or None,
-            host=db.get("HOST") or None,
-            port=db.get("PORT") or None,
-            autocommit=True,
-        ) as admin:
-            admin.execute(statement)
+        _admin_statement(statement)
 
     def _worker_env(self, name: str) -> dict[str, str]:
-        db = settings.DATABASES["default"]
-        user = quote(db.get("USER") or "", safe="")
-        password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-        port = f":{db['PORT']}" if db.get("PORT") else ""
-        env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL",)}
-        env.update(
-            DATABASE_URL=f"postgres://{user}{password}@{db.get('HOST') or 'localhost'}{port}/{name}",
-            DJANGO_SETTINGS_MODULE=settings.SETTINGS_MODULE,
-            DJANGO_DEBUG="0",
-            DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-            DATABASE_CONN_MAX_AGE="600",
-        )
-        return env
+        return _worker_environment(name)
 
     # ------------------------------------------------------------------ the comparison
 
@@ -163,6 +140,39 @@ class Command(BaseCommand):
 
 
 _HIDDEN = "used by the command for its own worker processes"
+
+
+def _admin_statement(statement: str) -> None:
+    """A statement on the server's maintenance database (making and dropping our own)."""
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    with psycopg.connect(
+        dbname="postgres",
+        user=db.get("USER") or None,
+        password=db.get("PASSWORD") or None,
+        host=db.get("HOST") or None,
+        port=db.get("PORT") or None,
+        autocommit=True,
+    ) as admin:
+        admin.execute(statement)
+
+
+def _worker_environment(name: str) -> dict[str, str]:
+    """The environment of a worker process pointed at the database ``name``."""
+    db = settings.DATABASES["default"]
+    user = quote(db.get("USER") or "", safe="")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL",)}
+    env.update(
+        DATABASE_URL=f"postgres://{user}{password}@{db.get('HOST') or 'localhost'}{port}/{name}",
+        DJANGO_SETTINGS_MODULE=settings.SETTINGS_MODULE,
+        DJANGO_DEBUG="0",
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        DATABASE_CONN_MAX_AGE="600",
+    )
+    return env
 
 
 def _run(command: list[str], env: dict[str, str]) -> str:
