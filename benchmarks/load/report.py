@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from .cpu import PARTS
 from .users import KINDS, LOGIN_PAGE, PAGES, PHASES, TOGGLE, Record, percentile
 
 # The target: the POST at least this share of the login page's throughput, no errors, and
@@ -66,6 +67,8 @@ def write(
     post_rate = merged["POST"].requests((TOGGLE,)) / seconds["POST"]
     ratio = post_rate / login_rate if login_rate else 0.0
     say(f"POST / login page throughput: {ratio:.2f} ({post_rate:.1f} / {login_rate:.1f} requests/s)")
+    if results.get("cpu"):
+        _cpu(say, results["cpu"], merged)
 
     pages_p95 = None
     errors: Counter = Counter()
@@ -114,6 +117,22 @@ def write(
     verdict = "met" if all(ok for _label, ok in met) else "missed"
     say(f"Target: {verdict} (" + ", ".join(f"{label}: {'yes' if ok else 'no'}" for label, ok in met) + ")")
     say(f"Load average at the start / at the end: {_load(before)} / {_load(after)}")
+
+
+def _cpu(say: Callable[[str], None], cpu: dict[str, dict[str, float]], merged: dict[str, Record]) -> None:
+    """CPU milliseconds per request of each phase, by process, and what they make of the ratio
+    where the CPU is what limits (the same, however busy the machine is otherwise)."""
+    say(f"\nCPU per request, ms ({', '.join(PARTS)}; the client drives, it is not served):")
+    per_request = {}
+    for phase in PHASES:
+        count = merged[phase].requests()
+        parts = {part: ms / count for part, ms in cpu[phase].items()} if count else {}
+        per_request[phase] = sum(ms for part, ms in parts.items() if part != "client")
+        listed = "  ".join(f"{part} {ms:6.2f}" for part, ms in parts.items())
+        say(f"  {phase:12} {listed}  served: {per_request[phase]:6.2f}")
+    if per_request.get("POST"):
+        ratio = per_request["login page"] / per_request["POST"]
+        say(f"Login page / POST CPU per request served: {ratio:.2f} (the throughput ratio where CPU limits)")
 
 
 def _load(figures: tuple[float, ...]) -> str:

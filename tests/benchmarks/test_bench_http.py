@@ -55,6 +55,10 @@ def test_the_http_benchmark_drives_gunicorn_on_postgresql_and_refuses_anything_e
     assert rows["lock toggle (POST)"]["people"] == "2"
     assert "pages (all four)" in steady
     assert re.search(r"^POST / login page throughput: \d+\.\d\d ", text, re.M)
+    # the CPU the server's processes spent per request, read from /proc
+    served = re.findall(r"^  (login page|pages|POST) .* served: +(\d+\.\d\d)$", text, re.M)
+    assert [phase for phase, _ms in served] == ["login page", "pages", "POST"]
+    assert all(float(ms) > 0 for _phase, ms in served)
     # every lock change the server confirmed is in the database, at the registry and in the history
     assert "Errors: none" in text
     assert re.search(r"^Lock changes confirmed: [1-9]\d* on 2 domains", text, re.M)

@@ -32,6 +32,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from benchmarks.load import report
+from benchmarks.load.cpu import PARTS, Meter, spent
 from benchmarks.load.seed import lock_states
 from benchmarks.load.users import PHASES, Person, Record, User, busy, paced
 from registry.sandbox import demo_data
@@ -116,9 +117,10 @@ class Command(BaseCommand):
             _wait_for_sandbox(running[0], directory)
             _wait_for_http(running[1], options["port"], directory)
             self.stdout.write(self._header(options, people, env, before))
-            results = asyncio.run(_drive(people, env["BENCH_HTTP_SECRET"], options))
-            after = os.getloadavg()
             with self._connect(name) as database:
+                meter = Meter(running[1].pid, running[0].pid, database, name)
+                results = asyncio.run(_drive(people, env["BENCH_HTTP_SECRET"], options, meter))
+                after = os.getloadavg()
                 states = lock_states(people, database, Path(env["BENCH_HTTP_SANDBOX"]))
             report.write(self.stdout.write, results, states, options, before, after)
         finally:
@@ -227,7 +229,7 @@ class Command(BaseCommand):
         )
 
 
-async def _drive(people: list[Person], secret: str, options: dict) -> dict:
+async def _drive(people: list[Person], secret: str, options: dict, meter: Meter) -> dict:
     users = [User(p, HOST, options["port"], secret, options["timeout"]) for p in people]
     # The password hasher is slow on purpose: a few logins at a time, within the timeout.
     gate = asyncio.Semaphore(max(1, options["workers"]))
@@ -242,9 +244,15 @@ async def _drive(people: list[Person], secret: str, options: dict) -> dict:
     warm = Record()
     await asyncio.gather(*(u.warm_up(warm) for u in users))
     rounds: list[dict[str, tuple[Record, float]]] = []
+    cpu: dict[str, dict[str, float]] = {phase: dict.fromkeys(PARTS, 0.0) for phase in PHASES}
     for number in range(options["rounds"]):
         order = PHASES[number % 3 :] + PHASES[: number % 3]
-        rounds.append({phase: await busy(users, phase, options["seconds"]) for phase in order})
+        rounds.append({})
+        for phase in order:
+            before = meter.read()
+            rounds[-1][phase] = await busy(users, phase, options["seconds"])
+            for part, ms in spent(before, meter.read()).items():
+                cpu[phase][part] += ms
     steady = None
     if options["paced_seconds"] > 0:
         steady = await paced(users, options["paced_seconds"], options["think"], random.Random(2026))
@@ -254,6 +262,7 @@ async def _drive(people: list[Person], secret: str, options: dict) -> dict:
         "toggled": {u.person.username: u.toggled for u in users if u.is_customer},
         "locked": {u.person.username: u.locked for u in users if u.is_customer},
         "warm_errors": warm.requests() - sum(len(v) for v in warm.ms.values()),
+        "cpu": cpu if meter.available else None,
     }
 
 
