@@ -99,8 +99,8 @@ class Command(BaseCommand):
         name = f"bench_http_{os.getpid()}"
         directory = Path(tempfile.mkdtemp(prefix="bench-http-"))
         running: list[subprocess.Popen] = []
-        self._admin(f'CREATE DATABASE "{name}"')
         try:
+            self._admin(f'CREATE DATABASE "{name}"')
             env = self._server_env(name, directory, ports, extra)
             # The sandbox and gunicorn's workers load while the database is migrated and seeded:
             # neither touches it before the first request.
