@@ -37,7 +37,9 @@ _ISSUED_CODE_KEY = "domains.issued_authinfo.{pk}"
 
 def _own_domain_or_404(user: User, pk: int) -> Domain:
     return get_object_or_404(
-        Domain.objects.held_by_us().of_account(user).select_related("registrant", "tld"), pk=pk
+        # the owner check reads the sponsor and the registrant's account: one query, not three
+        Domain.objects.held_by_us().of_account(user).select_related("registrant__account", "tld", "sponsor"),
+        pk=pk,
     )
 
 

@@ -106,14 +106,14 @@ def with_case_labels(tasks: QuerySet[Task]) -> QuerySet[Task]:
     )
 
 
-def task_rows(tasks, *, now: datetime | None = None) -> list[TaskRow]:
+def task_rows(tasks, *, now: datetime | None = None, table: queues.Deadlines | None = None) -> list[TaskRow]:
     """Rows for the task table, in the order given; tasks read through ``with_case_labels``
-    are named by their request."""
+    are named by their request. ``table``: the deadline table, if the page read it already."""
     now = now or timezone.now()
     transfer_type = ContentType.objects.get_for_model(Transfer)
     cesja_type = ContentType.objects.get_for_model(Cesja)
     difference_type = ContentType.objects.get_for_model(RegistryDifference)
-    table = queues.deadline_table()
+    table = queues.deadline_table() if table is None else table
     rows = []
     for task in tasks:
         due = queues.due_of(task, table, now)

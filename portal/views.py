@@ -108,16 +108,19 @@ def _queues(request: HttpRequest) -> dict:
     filter_form = QueueFilterForm(request.GET or None)
     filters = queues.parse_filters(request.GET)
     members = list(queues.team_members(user.team)) if user.team else []
-    tasks = queues.team_tasks(user.team, filters) if user.team else queues.open_tasks().none()
+    # the queue, the inbox and their rows all need the deadline table: read once per page
+    table = queues.deadline_table()
+    tasks = queues.team_tasks(user.team, filters, table=table) if user.team else queues.open_tasks().none()
     tasks = selectors.with_case_labels(tasks)
     page = Paginator(tasks, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    inbox = selectors.with_case_labels(queues.held_by(user, table))
     return {
-        "queue": selectors.task_rows(page.object_list),
+        "queue": selectors.task_rows(page.object_list, table=table),
         "queue_page": page,
         "queue_query": query.urlencode(),
-        "inbox": selectors.task_rows(selectors.with_case_labels(queues.held_by(user))),
+        "inbox": selectors.task_rows(inbox, table=table),
         "team_label": user.get_team_display(),
         "filter_form": filter_form,
         "filtered": bool(query),

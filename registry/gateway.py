@@ -192,10 +192,12 @@ class RegistryGateway:
             settled = self._settle_earlier(record, command, actor, channel)
             if settled is not None:
                 return settled
+            self._mark_sent(record)
         return self._send(record, command, actor, channel)
 
     def _claim(self, command: Command, actor, idempotency_key: str) -> tuple[RegistryCommand, bool]:
-        """The row for this command, committed: a new one, or the earlier attempt's."""
+        """The row for this command, committed: a new one, already marked as sent once (it is
+        sent right after this commit), or the earlier attempt's."""
         if idempotency_key:
             earlier = RegistryCommand.objects.filter(idempotency_key=idempotency_key).first()
             if earlier is not None:
@@ -209,6 +211,8 @@ class RegistryGateway:
                     command=command.name,
                     object_name=command.object_name,
                     actor=actor,
+                    attempts=1,
+                    outcome=Outcome.PENDING,
                 )
         except IntegrityError:
             if not idempotency_key:
@@ -260,12 +264,18 @@ class RegistryGateway:
                 )
         return None  # FAILED, or shown not to have happened: send it (again)
 
-    def _send(self, record: RegistryCommand, command: Command, actor, channel) -> CommandResult:
+    @staticmethod
+    def _mark_sent(record: RegistryCommand) -> None:
+        """An earlier attempt is sent again: one more attempt, committed before the frame leaves."""
+        sent_at = timezone.now()
         with transaction.atomic(durable=True):
             RegistryCommand.objects.filter(pk=record.pk).update(
-                attempts=record.attempts + 1, sent_at=timezone.now(), outcome=Outcome.PENDING
+                attempts=record.attempts + 1, sent_at=sent_at, outcome=Outcome.PENDING
             )
-        record.refresh_from_db()
+        record.attempts, record.sent_at, record.outcome = record.attempts + 1, sent_at, Outcome.PENDING
+
+    def _send(self, record: RegistryCommand, command: Command, actor, channel) -> CommandResult:
+        """``record`` is committed as sent (``_claim``, ``_mark_sent``): now it is."""
         sent_before = self.client.commands_sent
         try:
             response = self._over_the_wire(command, record.cl_trid)

@@ -162,11 +162,15 @@ class QueueFilters:
     deadline: str = ""  # overdue / warning / "" (all)
 
 
-def with_deadlines(tasks: QuerySet[Task]) -> QuerySet[Task]:
+Deadlines = dict[str, tuple[timedelta, timedelta]]
+
+
+def with_deadlines(tasks: QuerySet[Task], table: Deadlines | None = None) -> QuerySet[Task]:
     """Tasks annotated with ``due_at`` and ``warn_at`` (when the warning window opens),
     computed by the database from the deadline table, so that ordering, filtering and
-    paging by deadline stay in SQL however many tasks are open."""
-    table = deadline_table()
+    paging by deadline stay in SQL however many tasks are open. A page that shows several
+    lists passes the ``table`` it read once."""
+    table = deadline_table() if table is None else table
 
     def per_type(pick, default: timedelta) -> Case:
         return Case(
@@ -185,14 +189,18 @@ def with_deadlines(tasks: QuerySet[Task]) -> QuerySet[Task]:
     return tasks.annotate(due_at=due_at, warn_at=warn_at)
 
 
-def by_deadline(tasks: QuerySet[Task]) -> QuerySet[Task]:
+def by_deadline(tasks: QuerySet[Task], table: Deadlines | None = None) -> QuerySet[Task]:
     """Overdue first, then by due time: sorting by the due time alone does both, since every
     overdue task is due before every task that is not."""
-    return with_deadlines(tasks).order_by("due_at", "id")
+    return with_deadlines(tasks, table).order_by("due_at", "id")
 
 
 def team_tasks(
-    team: str, filters: QueueFilters | None = None, *, now: datetime | None = None
+    team: str,
+    filters: QueueFilters | None = None,
+    *,
+    now: datetime | None = None,
+    table: Deadlines | None = None,
 ) -> QuerySet[Task]:
     """A team's open tasks, filtered, overdue first and then by deadline."""
     filters = filters or QueueFilters()
@@ -206,7 +214,7 @@ def team_tasks(
         tasks = tasks.filter(flow_task=filters.flow_task)
     if filters.older_than_days is not None:
         tasks = tasks.filter(created__lte=now - timedelta(days=filters.older_than_days))
-    tasks = by_deadline(tasks)
+    tasks = by_deadline(tasks, table)
     if filters.deadline == OVERDUE:
         tasks = tasks.filter(due_at__lte=now)
     elif filters.deadline == WARNING:
@@ -214,9 +222,9 @@ def team_tasks(
     return tasks
 
 
-def held_by(user: User) -> QuerySet[Task]:
+def held_by(user: User, table: Deadlines | None = None) -> QuerySet[Task]:
     """The user's inbox: open tasks they hold, overdue first and then by deadline."""
-    return by_deadline(open_tasks().filter(owner=user).select_related("process", "owner"))
+    return by_deadline(open_tasks().filter(owner=user).select_related("process", "owner"), table)
 
 
 def team_members(team: str) -> QuerySet[User]:
