@@ -14,6 +14,7 @@ from typing import Any
 import idna
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import CharField, IntegerField, Model, Q, QuerySet, Value
 from django.db.models.functions import Cast
 from django.http import Http404
@@ -29,6 +30,7 @@ from transfers.models import State as TransferState
 from transfers.models import Transfer
 from workflows.models import GENESIS_HASH, Channel, HistoryEvent, SentEmail
 from workflows.readable import ReadableChange, readable_changes
+from workflows.roles import BACK_OFFICE_ROLES
 
 TRANSFER = "transfer"
 CESJA = "cesja"
@@ -88,10 +90,14 @@ def _with_events(model: type[Model], *q: Q, **conditions: Any) -> Q:
 
 
 def _staff_q(text: str) -> Q:
-    """Events by a person whose login or name contains ``text``."""
-    people = User.objects.filter(
-        Q(username__icontains=text) | Q(first_name__icontains=text) | Q(last_name__icontains=text)
-    ).values("pk")
+    """Events by a member of the back office whose login or name contains ``text``. The few
+    people of the back office are searched, not every customer's account, and named by key,
+    so that the log is read through its index by actor."""
+    people = list(
+        User.objects.filter(role__in=BACK_OFFICE_ROLES)
+        .filter(Q(username__icontains=text) | Q(first_name__icontains=text) | Q(last_name__icontains=text))
+        .values_list("pk", flat=True)
+    )
     return Q(actor__in=people)
 
 
@@ -108,15 +114,30 @@ def _named(text: str) -> QuerySet[User]:
 
 
 # Parties are found in the small tables of profiles and accounts first and the requests
-# taken by key: matching names through a join would read every request's parties.
+# taken by key: matching names through a join would read every request's parties. The keys are
+# read once and sent as values, not matched again for each kind of request and each count; a
+# word so common that its keys would not fit in one query is matched by a subquery instead.
+KEYS_AS_VALUES = {"postgresql": 10_000}
+KEYS_AS_VALUES_DEFAULT = 900  # SQLite's limit on a query's parameters leaves room for this
 
 
-def _parties(text: str) -> QuerySet[Registrant]:
+def _keys(queryset: QuerySet) -> list[int] | QuerySet:
+    limit = KEYS_AS_VALUES.get(connection.vendor, KEYS_AS_VALUES_DEFAULT)
+    keys = list(queryset.values_list("pk", flat=True)[: limit + 1])
+    return keys if len(keys) <= limit else queryset.values("pk")
+
+
+def _parties(text: str) -> list[int] | QuerySet:
     """Profiles whose names contain every word of ``text``."""
     q = Q()
     for part in text.split():
         q &= Q(first_name__icontains=part) | Q(last_name__icontains=part) | Q(name__icontains=part)
-    return Registrant.objects.filter(q).values("pk")
+    return _keys(Registrant.objects.filter(q))
+
+
+def _accounts_named(text: str) -> list[int] | QuerySet:
+    """Accounts whose first or last name contains ``text``."""
+    return _keys(User.objects.filter(Q(first_name__icontains=text) | Q(last_name__icontains=text)))
 
 
 def _identified(number: str) -> QuerySet[Registrant]:
@@ -135,22 +156,28 @@ def _period(filters: RequestFilters) -> Q:
     return q
 
 
-def _filtered_transfers(filters: RequestFilters) -> QuerySet[Transfer]:
+@dataclass(frozen=True)
+class _Parties:
+    profiles: list[int] | QuerySet
+    accounts: list[int] | QuerySet
+
+
+def _found_parties(text: str) -> _Parties:
+    return _Parties(profiles=_parties(text), accounts=_accounts_named(text))
+
+
+def _filtered_transfers(filters: RequestFilters, parties: _Parties | None = None) -> QuerySet[Transfer]:
     transfers = Transfer.objects.filter(_period(filters))
     if filters.domain:
         q = Q()
+        # Names are stored as A-labels in lower case, the forms too: a plain LIKE finds them,
+        # which PostgreSQL answers from the name's trigram index.
         for form in _domain_forms(filters.domain):
-            q |= Q(domain_name__icontains=form)
+            q |= Q(domain_name__contains=form)
         transfers = transfers.filter(q)
     if filters.party:
-        transfers = transfers.filter(
-            Q(registrant__in=_parties(filters.party))
-            | Q(
-                account__in=User.objects.filter(
-                    Q(first_name__icontains=filters.party) | Q(last_name__icontains=filters.party)
-                ).values("pk")
-            )
-        )
+        parties = parties or _found_parties(filters.party)
+        transfers = transfers.filter(Q(registrant__in=parties.profiles) | Q(account__in=parties.accounts))
     if filters.identifier:
         transfers = transfers.filter(registrant__in=_identified(_digits(filters.identifier)))
     if filters.state:
@@ -162,16 +189,16 @@ def _filtered_transfers(filters: RequestFilters) -> QuerySet[Transfer]:
     return transfers
 
 
-def _filtered_cesje(filters: RequestFilters) -> QuerySet[Cesja]:
+def _filtered_cesje(filters: RequestFilters, parties: _Parties | None = None) -> QuerySet[Cesja]:
     cesje = Cesja.objects.filter(_period(filters))
     if filters.domain:
         q = Q()
         for form in _domain_forms(filters.domain):
-            q |= Q(items__domain_name__icontains=form)
+            q |= Q(items__domain_name__contains=form)
         cesje = cesje.filter(pk__in=Cesja.objects.filter(q).values("pk"))
     if filters.party:
-        parties = _parties(filters.party)
-        cesje = cesje.filter(Q(cedent__in=parties) | Q(cesjonariusz__in=parties))
+        profiles = (parties or _found_parties(filters.party)).profiles
+        cesje = cesje.filter(Q(cedent__in=profiles) | Q(cesjonariusz__in=profiles))
     if filters.identifier:
         identified = _identified(_digits(filters.identifier))
         cesje = cesje.filter(Q(cedent__in=identified) | Q(cesjonariusz__in=identified))
@@ -221,16 +248,18 @@ def search_requests(filters: RequestFilters) -> RequestRows:
     """One list of both kinds, newest first (``RequestRows``); ``load_requests`` fetches a
     page's objects."""
     parts = []
+    # Matched once for both kinds and both counts: a common surname is thousands of profiles.
+    parties = _found_parties(filters.party) if filters.party else None
     if filters.kind in ("", TRANSFER):
         parts.append(
-            _filtered_transfers(filters)
+            _filtered_transfers(filters, parties)
             .order_by()
             .annotate(kind=Value(TRANSFER, output_field=CharField()))
             .values("kind", "pk", "created_at")
         )
     if filters.kind in ("", CESJA):
         parts.append(
-            _filtered_cesje(filters)
+            _filtered_cesje(filters, parties)
             .order_by()
             .annotate(kind=Value(CESJA, output_field=CharField()))
             .values("kind", "pk", "created_at")
@@ -424,12 +453,19 @@ def search_history(filters: HistoryFilters) -> QuerySet[HistoryEvent]:
     """Events matching every filter given, newest first. Dates are whole local days."""
     events = HistoryEvent.objects.select_related("actor", "subject_type")
     if filters.domain:
-        events = events.filter(domain_name__icontains=_domain_search_term(filters.domain))
+        events = events.filter(_domain_q(filters.domain))
     if filters.actor:
+        # The people are found first and named by key, so that the log is read through its
+        # index by actor (a join to every event's actor would read the whole log).
+        people = list(
+            User.objects.filter(Q(username__iexact=filters.actor) | Q(pk__in=_named(filters.actor)))
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+        # An event with an account is found by that account (its label is the account's
+        # name as it was); the label is searched for the events of no account ("system").
         events = events.filter(
-            Q(actor__username__iexact=filters.actor)
-            | Q(actor_label__icontains=filters.actor)
-            | Q(actor__in=_named(filters.actor))
+            Q(actor__in=people) | Q(actor__isnull=True, actor_label__icontains=filters.actor)
         )
     if filters.event_type:
         events = events.filter(event_type=filters.event_type)
@@ -442,13 +478,17 @@ def search_history(filters: HistoryFilters) -> QuerySet[HistoryEvent]:
     return events.order_by("-occurred_at", "-id")
 
 
-def _domain_search_term(value: str) -> str:
-    # Names are stored as A-labels; a full name typed with Polish letters is converted, while
-    # a fragment ("kowal") is searched as typed.
+def _domain_q(value: str) -> Q:
+    """Events of a domain typed in full, or of every domain containing a fragment.
+
+    Names are stored as A-labels in lower case: a full name typed with Polish letters is
+    converted and found by the name's index; a fragment ("kowal", "xn--tyrower") is searched
+    as typed, in lower case, with a plain LIKE, which PostgreSQL answers from the name's
+    trigram index."""
     try:
-        return parse_domain_name(value).ascii
+        return Q(domain_name=parse_domain_name(value).ascii)
     except ValidationError:
-        return value.strip().lower()
+        return Q(domain_name__contains=value.strip().lower())
 
 
 @dataclass(frozen=True)
