@@ -26,6 +26,9 @@ def create(apps, schema_editor) -> None:
         )
     # The planner reads no statistics from a partial index: without these it takes "system"
     # (more than half of all events) for a rare word and reads every such event to show 25.
+    # Statistics on an expression are PostgreSQL 14's.
+    if schema_editor.connection.pg_version < 140000:
+        return
     schema_editor.execute(
         "CREATE STATISTICS IF NOT EXISTS history_actor_label_upper "
         "ON (UPPER(actor_label::text)) FROM workflows_historyevent"
