@@ -14,8 +14,7 @@ from typing import Any
 import idna
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models import BooleanField, CharField, F, Func, IntegerField, Model, Q, QuerySet, Value
+from django.db.models import CharField, IntegerField, Model, Q, QuerySet, Value
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
@@ -31,6 +30,8 @@ from transfers.models import Transfer
 from workflows.models import GENESIS_HASH, Channel, HistoryEvent, SentEmail
 from workflows.readable import ReadableChange, readable_changes
 from workflows.roles import BACK_OFFICE_ROLES
+
+from .parties import Parties, among, found_parties
 
 TRANSFER = "transfer"
 CESJA = "cesja"
@@ -113,51 +114,6 @@ def _named(text: str) -> QuerySet[User]:
     return people.values("pk")
 
 
-# Parties are found in the small tables of profiles and accounts first and the requests
-# taken by key: matching names through a join would read every request's parties. The keys are
-# read once and sent as values, not matched again for each kind of request and each count; a
-# word so common that its keys would not fit in one query is matched by a subquery instead.
-KEYS_AS_VALUES = {"postgresql": 10_000}
-KEYS_AS_VALUES_DEFAULT = 900  # SQLite's limit on a query's parameters leaves room for this
-
-
-def _keys(queryset: QuerySet) -> list[int] | QuerySet:
-    limit = KEYS_AS_VALUES.get(connection.vendor, KEYS_AS_VALUES_DEFAULT)
-    keys = list(queryset.values_list("pk", flat=True)[: limit + 1])
-    return keys if len(keys) <= limit else queryset.values("pk")
-
-
-class _AnyOf(Func):
-    """``column = ANY(array)``, PostgreSQL's test against an array."""
-
-    arg_joiner = " = ANY("
-    template = "%(expressions)s)"
-    output_field = BooleanField()
-
-
-def _among(field: str, keys: list[int] | QuerySet) -> Q:
-    """``field`` holds one of ``keys``. On PostgreSQL a list goes as one array parameter:
-    thousands of separate values cost more to write into the query than to run it."""
-    if isinstance(keys, list) and connection.vendor == "postgresql":
-        # The list goes to the driver as it is (an int4[]): a field to prepare it would
-        # convert each of the thousands of keys again for every query the page runs.
-        return Q(_AnyOf(F(field), Value(keys)))
-    return Q(**{f"{field}__in": keys})
-
-
-def _parties(text: str) -> list[int] | QuerySet:
-    """Profiles whose names contain every word of ``text``."""
-    q = Q()
-    for part in text.split():
-        q &= Q(first_name__icontains=part) | Q(last_name__icontains=part) | Q(name__icontains=part)
-    return _keys(Registrant.objects.filter(q))
-
-
-def _accounts_named(text: str) -> list[int] | QuerySet:
-    """Accounts whose first or last name contains ``text``."""
-    return _keys(User.objects.filter(Q(first_name__icontains=text) | Q(last_name__icontains=text)))
-
-
 def _identified(number: str) -> QuerySet[Registrant]:
     return Registrant.objects.filter(
         Q(pesel=number) | Q(nip=number) | Q(regon=number) | Q(krs=number)
@@ -174,17 +130,7 @@ def _period(filters: RequestFilters) -> Q:
     return q
 
 
-@dataclass(frozen=True)
-class _Parties:
-    profiles: list[int] | QuerySet
-    accounts: list[int] | QuerySet
-
-
-def _found_parties(text: str) -> _Parties:
-    return _Parties(profiles=_parties(text), accounts=_accounts_named(text))
-
-
-def _filtered_transfers(filters: RequestFilters, parties: _Parties | None = None) -> QuerySet[Transfer]:
+def _filtered_transfers(filters: RequestFilters, parties: Parties | None = None) -> QuerySet[Transfer]:
     transfers = Transfer.objects.filter(_period(filters))
     if filters.domain:
         q = Q()
@@ -194,9 +140,9 @@ def _filtered_transfers(filters: RequestFilters, parties: _Parties | None = None
             q |= Q(domain_name__contains=form)
         transfers = transfers.filter(q)
     if filters.party:
-        parties = parties or _found_parties(filters.party)
+        parties = parties or found_parties(filters.party)
         transfers = transfers.filter(
-            _among("registrant", parties.profiles) | _among("account", parties.accounts)
+            among("registrant", parties.profiles) | among("account", parties.accounts)
         )
     if filters.identifier:
         transfers = transfers.filter(registrant__in=_identified(_digits(filters.identifier)))
@@ -209,7 +155,7 @@ def _filtered_transfers(filters: RequestFilters, parties: _Parties | None = None
     return transfers
 
 
-def _filtered_cesje(filters: RequestFilters, parties: _Parties | None = None) -> QuerySet[Cesja]:
+def _filtered_cesje(filters: RequestFilters, parties: Parties | None = None) -> QuerySet[Cesja]:
     cesje = Cesja.objects.filter(_period(filters))
     if filters.domain:
         q = Q()
@@ -217,8 +163,8 @@ def _filtered_cesje(filters: RequestFilters, parties: _Parties | None = None) ->
             q |= Q(items__domain_name__contains=form)
         cesje = cesje.filter(pk__in=Cesja.objects.filter(q).values("pk"))
     if filters.party:
-        profiles = (parties or _found_parties(filters.party)).profiles
-        cesje = cesje.filter(_among("cedent", profiles) | _among("cesjonariusz", profiles))
+        profiles = (parties or found_parties(filters.party)).profiles
+        cesje = cesje.filter(among("cedent", profiles) | among("cesjonariusz", profiles))
     if filters.identifier:
         identified = _identified(_digits(filters.identifier))
         cesje = cesje.filter(Q(cedent__in=identified) | Q(cesjonariusz__in=identified))
@@ -269,7 +215,7 @@ def search_requests(filters: RequestFilters) -> RequestRows:
     page's objects."""
     parts = []
     # Matched once for both kinds and both counts: a common surname is thousands of profiles.
-    parties = _found_parties(filters.party) if filters.party else None
+    parties = found_parties(filters.party) if filters.party else None
     if filters.kind in ("", TRANSFER):
         parts.append(
             _filtered_transfers(filters, parties)
