@@ -17,6 +17,7 @@ from documents.services import parse_number
 from workflows import sealing
 from workflows.display import tone_map
 from workflows.models import EventType
+from workflows.paging import KeysFirst
 from workflows.selectors import TimelineEntry, visible_to
 from workflows.selectors import timeline as case_timeline
 
@@ -236,10 +237,11 @@ class CesjaRow:
     domains: list[str]
 
 
-def customer_cesje(user) -> QuerySet[Cesja]:
-    """The cesje the customer is a party to, open ones first, then the newest."""
-    return (
-        cesje_for_account(user)
+def customer_cesje(user) -> KeysFirst:
+    """The cesje the customer is a party to, open ones first, then the newest; a page's keys
+    are read first, then those cesje with their parties and domains."""
+    keys = (
+        visible_to(user, Cesja.objects.all(), Q(cedent_account=user) | Q(cesjonariusz_account=user))
         .annotate(
             is_closed=Case(
                 When(state__in=sorted(TERMINAL_STATES), then=Value(1)),
@@ -249,6 +251,7 @@ def customer_cesje(user) -> QuerySet[Cesja]:
         )
         .order_by("is_closed", "-created_at", "-id")
     )
+    return KeysFirst(keys, cesje_for_account(user))
 
 
 def cesja_rows(cesje, user) -> list[CesjaRow]:

@@ -67,7 +67,7 @@ class RequestSearchForm(PeriodForm):
         label=_("Staff member"),
         required=False,
         max_length=150,
-        help_text=_("Anyone who acted on the request."),
+        help_text=_("A member of staff who acted on the request: login or name."),
     )
     state = forms.ChoiceField(label=_("State"), required=False)
     channel = forms.ChoiceField(

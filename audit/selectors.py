@@ -29,6 +29,9 @@ from transfers.models import State as TransferState
 from transfers.models import Transfer
 from workflows.models import GENESIS_HASH, Channel, HistoryEvent, SentEmail
 from workflows.readable import ReadableChange, readable_changes
+from workflows.roles import BACK_OFFICE_ROLES
+
+from .parties import Parties, among, found_parties
 
 TRANSFER = "transfer"
 CESJA = "cesja"
@@ -88,10 +91,14 @@ def _with_events(model: type[Model], *q: Q, **conditions: Any) -> Q:
 
 
 def _staff_q(text: str) -> Q:
-    """Events by a person whose login or name contains ``text``."""
-    people = User.objects.filter(
-        Q(username__icontains=text) | Q(first_name__icontains=text) | Q(last_name__icontains=text)
-    ).values("pk")
+    """Events by a member of the back office whose login or name contains ``text``. The few
+    people of the back office are searched, not every customer's account, and named by key,
+    so that the log is read through its index by actor."""
+    people = list(
+        User.objects.filter(role__in=BACK_OFFICE_ROLES)
+        .filter(Q(username__icontains=text) | Q(first_name__icontains=text) | Q(last_name__icontains=text))
+        .values_list("pk", flat=True)
+    )
     return Q(actor__in=people)
 
 
@@ -105,18 +112,6 @@ def _named(text: str) -> QuerySet[User]:
     for word in words:
         people = people.filter(Q(first_name__iexact=word) | Q(last_name__iexact=word))
     return people.values("pk")
-
-
-# Parties are found in the small tables of profiles and accounts first and the requests
-# taken by key: matching names through a join would read every request's parties.
-
-
-def _parties(text: str) -> QuerySet[Registrant]:
-    """Profiles whose names contain every word of ``text``."""
-    q = Q()
-    for part in text.split():
-        q &= Q(first_name__icontains=part) | Q(last_name__icontains=part) | Q(name__icontains=part)
-    return Registrant.objects.filter(q).values("pk")
 
 
 def _identified(number: str) -> QuerySet[Registrant]:
@@ -135,21 +130,19 @@ def _period(filters: RequestFilters) -> Q:
     return q
 
 
-def _filtered_transfers(filters: RequestFilters) -> QuerySet[Transfer]:
+def _filtered_transfers(filters: RequestFilters, parties: Parties | None = None) -> QuerySet[Transfer]:
     transfers = Transfer.objects.filter(_period(filters))
     if filters.domain:
         q = Q()
+        # Names are stored as A-labels in lower case, the forms too: a plain LIKE finds them,
+        # which PostgreSQL answers from the name's trigram index.
         for form in _domain_forms(filters.domain):
-            q |= Q(domain_name__icontains=form)
+            q |= Q(domain_name__contains=form)
         transfers = transfers.filter(q)
     if filters.party:
+        parties = parties or found_parties(filters.party)
         transfers = transfers.filter(
-            Q(registrant__in=_parties(filters.party))
-            | Q(
-                account__in=User.objects.filter(
-                    Q(first_name__icontains=filters.party) | Q(last_name__icontains=filters.party)
-                ).values("pk")
-            )
+            among("registrant", parties.profiles) | among("account", parties.accounts)
         )
     if filters.identifier:
         transfers = transfers.filter(registrant__in=_identified(_digits(filters.identifier)))
@@ -162,16 +155,16 @@ def _filtered_transfers(filters: RequestFilters) -> QuerySet[Transfer]:
     return transfers
 
 
-def _filtered_cesje(filters: RequestFilters) -> QuerySet[Cesja]:
+def _filtered_cesje(filters: RequestFilters, parties: Parties | None = None) -> QuerySet[Cesja]:
     cesje = Cesja.objects.filter(_period(filters))
     if filters.domain:
         q = Q()
         for form in _domain_forms(filters.domain):
-            q |= Q(items__domain_name__icontains=form)
+            q |= Q(items__domain_name__contains=form)
         cesje = cesje.filter(pk__in=Cesja.objects.filter(q).values("pk"))
     if filters.party:
-        parties = _parties(filters.party)
-        cesje = cesje.filter(Q(cedent__in=parties) | Q(cesjonariusz__in=parties))
+        profiles = (parties or found_parties(filters.party)).profiles
+        cesje = cesje.filter(among("cedent", profiles) | among("cesjonariusz", profiles))
     if filters.identifier:
         identified = _identified(_digits(filters.identifier))
         cesje = cesje.filter(Q(cedent__in=identified) | Q(cesjonariusz__in=identified))
@@ -221,16 +214,18 @@ def search_requests(filters: RequestFilters) -> RequestRows:
     """One list of both kinds, newest first (``RequestRows``); ``load_requests`` fetches a
     page's objects."""
     parts = []
+    # Matched once for both kinds and both counts: a common surname is thousands of profiles.
+    parties = found_parties(filters.party) if filters.party else None
     if filters.kind in ("", TRANSFER):
         parts.append(
-            _filtered_transfers(filters)
+            _filtered_transfers(filters, parties)
             .order_by()
             .annotate(kind=Value(TRANSFER, output_field=CharField()))
             .values("kind", "pk", "created_at")
         )
     if filters.kind in ("", CESJA):
         parts.append(
-            _filtered_cesje(filters)
+            _filtered_cesje(filters, parties)
             .order_by()
             .annotate(kind=Value(CESJA, output_field=CharField()))
             .values("kind", "pk", "created_at")
@@ -424,12 +419,19 @@ def search_history(filters: HistoryFilters) -> QuerySet[HistoryEvent]:
     """Events matching every filter given, newest first. Dates are whole local days."""
     events = HistoryEvent.objects.select_related("actor", "subject_type")
     if filters.domain:
-        events = events.filter(domain_name__icontains=_domain_search_term(filters.domain))
+        events = events.filter(_domain_q(filters.domain))
     if filters.actor:
+        # The people are found first and named by key, so that the log is read through its
+        # index by actor (a join to every event's actor would read the whole log).
+        people = list(
+            User.objects.filter(Q(username__iexact=filters.actor) | Q(pk__in=_named(filters.actor)))
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+        # An event with an account is found by that account (its label is the account's
+        # name as it was); the label is searched for the events of no account ("system").
         events = events.filter(
-            Q(actor__username__iexact=filters.actor)
-            | Q(actor_label__icontains=filters.actor)
-            | Q(actor__in=_named(filters.actor))
+            Q(actor__in=people) | Q(actor__isnull=True, actor_label__icontains=filters.actor)
         )
     if filters.event_type:
         events = events.filter(event_type=filters.event_type)
@@ -442,13 +444,17 @@ def search_history(filters: HistoryFilters) -> QuerySet[HistoryEvent]:
     return events.order_by("-occurred_at", "-id")
 
 
-def _domain_search_term(value: str) -> str:
-    # Names are stored as A-labels; a full name typed with Polish letters is converted, while
-    # a fragment ("kowal") is searched as typed.
+def _domain_q(value: str) -> Q:
+    """Events of a domain typed in full, or of every domain containing a fragment.
+
+    Names are stored as A-labels in lower case: a full name typed with Polish letters is
+    converted and found by the name's index; a fragment ("kowal", "xn--tyrower") is searched
+    as typed, in lower case, with a plain LIKE, which PostgreSQL answers from the name's
+    trigram index."""
     try:
-        return parse_domain_name(value).ascii
+        return Q(domain_name=parse_domain_name(value).ascii)
     except ValidationError:
-        return value.strip().lower()
+        return Q(domain_name__contains=value.strip().lower())
 
 
 @dataclass(frozen=True)

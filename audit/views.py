@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 
 from workflows.access import HISTORY_READERS, role_required
 from workflows.models import HistoryEvent
+from workflows.paging import CappedPaginator
 from workflows.readable import readable_changes, readable_details
 
 from . import exports, selectors
@@ -161,7 +162,7 @@ def search_pdf(request: HttpRequest) -> HttpResponse:
 def history_search(request: HttpRequest) -> HttpResponse:
     form = HistorySearchForm(request.GET or None)
     events = selectors.search_history(form.filters())
-    page = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.models import Registrant, User
 from transfers.models import Transfer
+from workflows.models import EventType
 from workflows.roles import Role, Team
 
 
@@ -94,12 +95,21 @@ def pages() -> list[Page]:
     organisation = Registrant.objects.filter(nip__gt="").order_by("pk").first()
     fragment = sample.domain_name.split("-")[0]
     search = reverse("audit:search")
+    event_search = reverse("audit:history_search")
     today = timezone.localdate()
     month_ago = today - timedelta(days=30)
 
     def audit(label: str, **query: str) -> Page:
         return Page(
             "auditor's search", label, who["auditor"], f"{search}?{urlencode(query)}" if query else search
+        )
+
+    def history(label: str, **query: str) -> Page:
+        return Page(
+            "event history",
+            label,
+            who["auditor"],
+            f"{event_search}?{urlencode(query)}" if query else event_search,
         )
 
     return [
@@ -133,6 +143,14 @@ def pages() -> list[Page]:
         audit("channel: phone", channel="phone"),
         audit("date range, one month", date_from=month_ago.isoformat(), date_to=today.isoformat()),
         audit("kind + state + channel", kind="transfer", state="completed", channel="chat"),
+        history("no filter (newest first)"),
+        history("domain, full name", domain=sample.domain_name),
+        history("domain, fragment", domain=fragment),
+        history("who: staff member", actor=who["staff"].username),
+        history("who: staff member's name", actor=who["staff"].get_full_name()),
+        history("who: system", actor="system"),
+        history("event type + channel", event_type=EventType.REGISTRY_POLL, channel="system"),
+        history("date range, one month", date_from=month_ago.isoformat(), date_to=today.isoformat()),
     ]
 
 

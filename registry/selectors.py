@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
 from django.utils import timezone
+
+from workflows.paging import KeysFirst
 
 from .display import StatusText, describe_statuses
 from .models import Domain, Tld
@@ -27,12 +28,12 @@ class DomainRow:
     transfer_locked: bool = False
 
 
-def customer_domains(user) -> QuerySet[Domain]:
-    """The customer's domains, the soonest to expire first."""
-    return (
-        Domain.objects.of_account(user)
-        .select_related("sponsor", "registrant", "tld")
-        .order_by("expires_at", "name", "pk")
+def customer_domains(user) -> KeysFirst:
+    """The customer's domains, the soonest to expire first; a page's keys are read first, then
+    those domains with their sponsor, holder and TLD."""
+    return KeysFirst(
+        Domain.objects.of_account(user).order_by("expires_at", "name", "pk"),
+        Domain.objects.select_related("sponsor", "registrant", "tld"),
     )
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from workflows.display import tone_map
 from workflows.models import EventType, HistoryEvent
+from workflows.paging import KeysFirst
 from workflows.selectors import TimelineEntry, visible_to
 from workflows.selectors import timeline as case_timeline
 
@@ -135,8 +136,9 @@ class TransferRow:
     last_change: datetime
 
 
-def customer_transfers(user) -> QuerySet[Transfer]:
-    """The customer's transfer requests, open ones first, then by their last recorded change."""
+def customer_transfers(user) -> KeysFirst:
+    """The customer's transfer requests, open ones first, then by their last recorded change;
+    a page's keys are read first, then those transfers with what their rows show."""
     transfer_type = ContentType.objects.get_for_model(Transfer)
     last_event = (
         HistoryEvent.objects.filter(
@@ -145,11 +147,11 @@ def customer_transfers(user) -> QuerySet[Transfer]:
         .order_by("-id")
         .values("occurred_at")[:1]
     )
-    return (
-        transfers_for_account(user)
-        .select_related("other_registrar")
+    last_change = Coalesce(Subquery(last_event), "created_at")
+    keys = (
+        visible_to(user, Transfer.objects.all(), Q(account=user))
         .annotate(
-            last_change=Coalesce(Subquery(last_event), "created_at"),
+            last_change=last_change,
             is_closed=Case(
                 When(state__in=sorted(TERMINAL_STATES), then=Value(1)),
                 default=Value(0),
@@ -158,6 +160,8 @@ def customer_transfers(user) -> QuerySet[Transfer]:
         )
         .order_by("is_closed", "-last_change", "-id")
     )
+    rows = transfers_for_account(user).select_related("other_registrar").annotate(last_change=last_change)
+    return KeysFirst(keys, rows)
 
 
 def transfer_rows(transfers) -> list[TransferRow]:

@@ -6,7 +6,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import REGISTRY_TLDS, SECRET_KEY, env_bool
+from .base import REGISTRY_TLDS, SECRET_KEY, STORAGES, env_bool
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("Set DJANGO_SECRET_KEY to a long random value.")
@@ -39,6 +39,9 @@ if _missing:
     )
 
 DEBUG = False
+# Pages link to content-hashed copies of the static files, which WhiteNoise serves as immutable
+# for a year: a browser fetches each file once per release.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "config.staticfiles.HashedStaticFilesStorage"}}
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(60 * 60 * 24 * 365)))

@@ -7,10 +7,13 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.selectors import HistoryFilters, search_history
 from audit.views import HISTORY_PAGE_SIZE
+from workflows import paging
 from workflows.guard import history_guard_lifted
 from workflows.history import record_event
 from workflows.models import Channel, EventType, HistoryEvent
@@ -122,6 +125,46 @@ def test_paging(client_for, auditor) -> None:
     second = client.get(SEARCH, {"channel": Channel.SYSTEM, "page": 2})
     assert len(ids(second)) == 5
     assert set(ids(first)).isdisjoint(ids(second))
+
+
+def test_a_long_list_is_counted_only_so_far_and_still_pages_on(client_for, auditor, monkeypatch) -> None:
+    # Counting stops a page past the page asked for (forty pages in production).
+    monkeypatch.setattr(paging, "COUNT_CAP", HISTORY_PAGE_SIZE)
+    for number in range(3 * HISTORY_PAGE_SIZE):
+        record_event(event_type=EventType.DOMAIN_SYNCED, summary=f"sync {number}", channel=Channel.SYSTEM)
+    client = client_for(auditor)
+    first = client.get(SEARCH, {"channel": Channel.SYSTEM})
+    assert len(ids(first)) == HISTORY_PAGE_SIZE
+    assert first.context["page"].paginator.more
+    assert first.context["page"].paginator.count == 2 * HISTORY_PAGE_SIZE
+    text = " ".join(first.content.decode().split())
+    assert f"1–{HISTORY_PAGE_SIZE} z ponad {2 * HISTORY_PAGE_SIZE}" in text
+    assert "page=2" in text
+    # Further on, the count moves along: every page can be reached and the count is exact
+    # once the end is within reach.
+    second = client.get(SEARCH, {"channel": Channel.SYSTEM, "page": 2})
+    assert not second.context["page"].paginator.more
+    assert second.context["page"].paginator.count == 3 * HISTORY_PAGE_SIZE
+    assert "page=3" in second.content.decode()
+    third = client.get(SEARCH, {"channel": Channel.SYSTEM, "page": 3})
+    assert len(ids(third)) == HISTORY_PAGE_SIZE
+    assert len(set(ids(first)) | set(ids(second)) | set(ids(third))) == 3 * HISTORY_PAGE_SIZE
+
+
+def test_a_domain_fragment_is_searched_through_the_trigram_index(events) -> None:
+    """On PostgreSQL the fragment search can use the name's trigram index (with sequential
+    scans ruled out, a query the index cannot answer still reads the table); SQLite has no
+    such index and reads the table."""
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram indexes are PostgreSQL's")
+    found = search_history(HistoryFilters(domain="tyrow"))
+    assert [event.pk for event in found] == [events["domain"].pk]
+    sql, params = found.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "history_domain_trgm" in plan, plan
 
 
 def test_event_page_shows_everything(client_for, auditor, events) -> None:

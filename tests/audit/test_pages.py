@@ -12,16 +12,25 @@ from django.urls import reverse
 
 from audit import views
 from domains import services as domain_services
-from workflows.models import SentEmail
+from workflows.history import record_event
+from workflows.models import Channel, EventType, SentEmail
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_search_finds_both_kinds_by_domain_party_identifier_and_staff(
-    client_for, auditor, audit_world
+    client_for, auditor, audit_world, staff_user
 ) -> None:
     client = client_for(auditor)
     transfer, cesja = audit_world.transfer, audit_world.cesja
+    clerk = staff_user(username="ewa.urzednik")
+    record_event(
+        event_type=EventType.TRANSFER_STATE_CHANGED,
+        summary="A note on the transfer",
+        actor=clerk,
+        channel=Channel.PHONE,
+        subject=transfer,
+    )
 
     def found(**query) -> set[str]:
         response = client.get(reverse("audit:search"), query)
@@ -35,8 +44,14 @@ def test_search_finds_both_kinds_by_domain_party_identifier_and_staff(
     assert found(party="Nowak") == {f"cesja-{cesja.pk}"}
     assert found(identifier=audit_world.registrant.pesel) == {f"transfer-{transfer.pk}", f"cesja-{cesja.pk}"}
     assert found(kind="transfer", state=transfer.state) == {f"transfer-{transfer.pk}"}
-    assert found(staff="jan.kowalski") == {f"transfer-{transfer.pk}", f"cesja-{cesja.pk}"}
+    # Staff are searched among the back office: by login or by name.
+    assert found(staff="ewa.urzednik") == {f"transfer-{transfer.pk}"}
+    assert found(staff=clerk.last_name[:4]) == {f"transfer-{transfer.pk}"}
+    # The customer acted on both requests too, but is no member of staff (a party is
+    # searched as a party).
+    assert found(staff="jan.kowalski") == set()
     assert found(staff="nobody-acted") == set()
+    assert found(channel="phone") == {f"transfer-{transfer.pk}"}
     assert found(channel="fax") == set()
     assert found(date_from="2000-01-01", date_to="2000-01-02") == set()
 

@@ -24,7 +24,7 @@ REQUIRED = {
 }
 
 
-def settings_load(**env: str) -> subprocess.CompletedProcess:
+def settings_load(code: str = "", **env: str) -> subprocess.CompletedProcess:
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -32,7 +32,7 @@ def settings_load(**env: str) -> subprocess.CompletedProcess:
     }
     environment.update(DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY="x" * 50, **env)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        [sys.executable, "-c", "import django; django.setup()\n" + code],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -75,3 +75,11 @@ def test_without_pl_nask_settings_are_not_asked_for() -> None:
     assert refused.returncode != 0 and "REGISTRY_NASK_URL" in refused.stderr
     started = settings_load(REGISTRY_TLDS="com=rfc,net=rfc,eu=rfc", **rfc_only)
     assert started.returncode == 0, started.stderr[-2000:]
+
+
+def test_production_links_to_content_hashed_static_files() -> None:
+    started = settings_load(
+        "from django.conf import settings; print(settings.STORAGES['staticfiles']['BACKEND'])", **REQUIRED
+    )
+    assert started.returncode == 0, started.stderr[-2000:]
+    assert started.stdout.strip().splitlines()[-1] == "config.staticfiles.HashedStaticFilesStorage"

@@ -26,8 +26,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--runs", type=int, default=40)
         parser.add_argument("--json", help="Also write the figures to this file.")
+        parser.add_argument(
+            "--only", default="", help="Measure only the pages whose group or name contains this text."
+        )
 
-    def handle(self, *args, runs: int, json: str | None, **options) -> None:
+    def handle(self, *args, runs: int, json: str | None, only: str, **options) -> None:
         if runs < 5:
             raise CommandError("--runs must be at least 5 for a 95th percentile to mean anything.")
         if settings.DEBUG:
@@ -36,6 +39,7 @@ class Command(BaseCommand):
             page_list = pages()
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
+        page_list = [page for page in page_list if only.lower() in f"{page.group}: {page.label}".lower()]
         size = (
             f"{Transfer.objects.count() + Cesja.objects.count():,} requests, "
             f"{HistoryEvent.objects.count():,} events"
