@@ -41,7 +41,14 @@ if _missing:
 DEBUG = False
 # Pages link to content-hashed copies of the static files, which WhiteNoise serves as immutable
 # for a year: a browser fetches each file once per release.
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "config.staticfiles.HashedStaticFilesStorage"}}
+# A deployment runs collectstatic, which writes the manifest of hashed names; a server started
+# on files that were never collected (a benchmark of the pages alone) names a plain storage.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {
+        "BACKEND": os.environ.get("DJANGO_STATICFILES_STORAGE", "config.staticfiles.HashedStaticFilesStorage")
+    },
+}
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(60 * 60 * 24 * 365)))

@@ -190,6 +190,9 @@ class Command(BaseCommand):
             DJANGO_ALLOWED_HOSTS=HOST,
             REGFLOW_DATA_DIR=str(directory / "data"),
             DJANGO_STATIC_ROOT=str(directory / "static"),
+            # The pages are measured, not their static files, which are never collected here:
+            # the hashed names' manifest would be missing and every page would fail.
+            DJANGO_STATICFILES_STORAGE="django.contrib.staticfiles.storage.StaticFilesStorage",
             DJANGO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
             REGISTRY_HOST=HOST,
             REGISTRY_PORT=str(ports[1]),
