@@ -18,15 +18,13 @@ from __future__ import annotations
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from .bench_transitions import CUSTOMER, _admin_statement, _ready, _run, _worker_environment
+from .bench_transitions import CUSTOMER, _admin_statement, _ready, _run, _together, _worker_environment
 
 PREFIX = "bench-timer-"
 _HIDDEN = "used by the command for its own worker processes"
@@ -115,36 +113,7 @@ class Command(BaseCommand):
 def _race(env: dict[str, str], processors: int, batch: int) -> list[dict]:
     """``processors`` workers, started together once each has loaded Django."""
     command = [sys.executable, "manage.py", "bench_timers", "--worker", "fire", "--batch", str(batch)]
-    workers = [
-        subprocess.Popen(
-            command,
-            env=env,
-            cwd=settings.BASE_DIR,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(processors)
-    ]
-    try:
-        for worker in workers:
-            if worker.stdout.readline().strip() != "ready":
-                raise CommandError(f"a processor did not start:\n{worker.stderr.read()[-3000:]}")
-        for worker in workers:
-            worker.stdin.write("go\n")
-            worker.stdin.flush()
-        outputs = []
-        for worker in workers:
-            out, err = worker.communicate()
-            if worker.returncode:
-                raise CommandError(f"a processor failed:\n{err[-3000:]}")
-            outputs.append(json.loads(out.strip().splitlines()[-1]))
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
-    return outputs
+    return _together([command] * processors, env, "a processor")
 
 
 # ---------------------------------------------------------------------- the workers

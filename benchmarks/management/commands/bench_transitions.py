@@ -182,12 +182,13 @@ def _run(command: list[str], env: dict[str, str]) -> str:
     return done.stdout
 
 
-def _round(env: dict[str, str], way: str, count: int, cycles: int, tag: str) -> dict:
-    """``count`` workers, started together once each has loaded Django and its rows."""
-    command = [sys.executable, "manage.py", "bench_transitions", "--worker", way, "--cycles", str(cycles)]
+def _together(commands: list[list[str]], env: dict[str, str], what: str) -> list[dict]:
+    """Start a worker process per command; once every one says "ready" (Django and its rows
+    loaded), tell them all "go"; return the JSON each printed last. ``what`` names a worker
+    in an error."""
     workers = [
         subprocess.Popen(
-            [*command, "--tag", f"{tag}p{i}"],
+            command,
             env=env,
             cwd=settings.BASE_DIR,
             stdin=subprocess.PIPE,
@@ -195,12 +196,12 @@ def _round(env: dict[str, str], way: str, count: int, cycles: int, tag: str) -> 
             stderr=subprocess.PIPE,
             text=True,
         )
-        for i in range(count)
+        for command in commands
     ]
     try:
         for worker in workers:
             if worker.stdout.readline().strip() != "ready":
-                raise CommandError(f"a {way} worker did not start:\n{worker.stderr.read()[-3000:]}")
+                raise CommandError(f"{what} did not start:\n{worker.stderr.read()[-3000:]}")
         for worker in workers:
             worker.stdin.write("go\n")
             worker.stdin.flush()
@@ -208,12 +209,19 @@ def _round(env: dict[str, str], way: str, count: int, cycles: int, tag: str) -> 
         for worker in workers:
             out, err = worker.communicate()
             if worker.returncode:
-                raise CommandError(f"a {way} worker failed:\n{err[-3000:]}")
+                raise CommandError(f"{what} failed:\n{err[-3000:]}")
             outputs.append(json.loads(out.strip().splitlines()[-1]))
     finally:
         for worker in workers:
             if worker.poll() is None:
                 worker.kill()
+    return outputs
+
+
+def _round(env: dict[str, str], way: str, count: int, cycles: int, tag: str) -> dict:
+    """``count`` workers, started together once each has loaded Django and its rows."""
+    command = [sys.executable, "manage.py", "bench_transitions", "--worker", way, "--cycles", str(cycles)]
+    outputs = _together([[*command, "--tag", f"{tag}p{i}"] for i in range(count)], env, f"a {way} worker")
     return {
         "seconds": max(o["ended"] for o in outputs) - min(o["began"] for o in outputs),
         "outputs": outputs,
